@@ -1,0 +1,1 @@
+"""Exchanger's shared kernel: settings, logging, contracts, Camunda and RabbitMQ clients, BPMN, ledger."""

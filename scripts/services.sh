@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Local services for the demo and the tests: RabbitMQ (Debian package) and the process
+# engines (scripts/engine: Camunda 7.24 on :8080, Operaton on :8081), all on loopback.
+#
+#   scripts/services.sh install            Debian packages and the engine builds (cached)
+#   scripts/services.sh start [NAME...]    start what is not running and wait until it answers
+#   scripts/services.sh stop  [NAME...]
+#   scripts/services.sh status
+#
+# NAME is rabbitmq, camunda or operaton; default: all three. Re-running is harmless.
+# Logs, pid files and start-up measurements live in $EXCHANGER_STATE_DIR/services
+# (default: .state/services in the checkout).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STATE=${EXCHANGER_STATE_DIR:-$ROOT/.state}/services
+ENGINE_DIR=$ROOT/scripts/engine
+RABBIT_NODE=rabbit@localhost
+ALL=(rabbitmq camunda operaton)
+mkdir -p "$STATE"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+engine_port() { case $1 in camunda) echo "${CAMUNDA_PORT:-8080}" ;; operaton) echo "${OPERATON_PORT:-8081}" ;; esac; }
+engine_jar() { echo "$ENGINE_DIR/target/$1/exchanger-engine.jar"; }
+
+need_root_apt() {
+  local missing=()
+  command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+  command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build_engine() {
+  local flavour=$1 jar
+  jar=$(engine_jar "$flavour")
+  if [ -f "$jar" ] && [ -z "$(find "$ENGINE_DIR/pom.xml" "$ENGINE_DIR/src" -newer "$jar" -type f 2>/dev/null)" ]; then
+    return 0
+  fi
+  log "building the $flavour engine (Maven; the first build downloads dependencies)"
+  if [ "$flavour" = operaton ]; then "$ENGINE_DIR/prepare-operaton.sh" >"$STATE/build-$flavour.log" 2>&1; fi
+  (cd "$ENGINE_DIR" && mvn -B -q -P "$flavour" package -DskipTests) >>"$STATE/build-$flavour.log" 2>&1 \
+    || { tail -30 "$STATE/build-$flavour.log" >&2; die "engine build failed ($flavour); log: $STATE/build-$flavour.log"; }
+}
+
+rabbit_up() { rabbitmqctl -q -n "$RABBIT_NODE" status >/dev/null 2>&1; }
+
+start_rabbitmq() {
+  if rabbit_up; then log "rabbitmq already running"; return 0; fi
+  command -v rabbitmq-server >/dev/null || need_root_apt
+  cat >"$STATE/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+management.tcp.port = 15672
+loopback_users.guest = true
+CONF
+  echo "[rabbitmq_management]." >"$STATE/enabled_plugins"
+  local t0; t0=$(date +%s.%N)
+  RABBITMQ_NODENAME=$RABBIT_NODE RABBITMQ_CONFIG_FILE=$STATE/rabbitmq \
+    RABBITMQ_ENABLED_PLUGINS_FILE=$STATE/enabled_plugins \
+    nohup rabbitmq-server >"$STATE/rabbitmq.log" 2>&1 &
+  echo $! >"$STATE/rabbitmq.pid"
+  for _ in $(seq 1 120); do
+    if rabbit_up; then
+      record_start rabbitmq "$t0" "$(pgrep -f 'beam.*rabbit' | head -1)"
+      return 0
+    fi
+    sleep 1
+  done
+  tail -20 "$STATE/rabbitmq.log" >&2
+  die "rabbitmq did not answer within 120 s; log: $STATE/rabbitmq.log"
+}
+
+engine_up() { curl -fs -o /dev/null --max-time 3 "http://127.0.0.1:$(engine_port "$1")/engine-rest/version"; }
+
+start_engine() {
+  local flavour=$1 port db_url t0 pid
+  port=$(engine_port "$flavour")
+  if engine_up "$flavour"; then log "$flavour already running on :$port"; return 0; fi
+  build_engine "$flavour"
+  db_url="jdbc:h2:mem:$flavour;DB_CLOSE_DELAY=-1"
+  if [ "${ENGINE_DB:-memory}" = file ]; then db_url="jdbc:h2:file:$STATE/$flavour-db;DB_CLOSE_ON_EXIT=FALSE"; fi
+  t0=$(date +%s.%N)
+  ENGINE_PORT=$port ENGINE_DB_URL=$db_url nohup java ${ENGINE_JAVA_OPTS:--Xmx768m -XX:+UseSerialGC} \
+    -jar "$(engine_jar "$flavour")" >"$STATE/$flavour.log" 2>&1 &
+  pid=$!
+  echo $pid >"$STATE/$flavour.pid"
+  for _ in $(seq 1 240); do
+    if engine_up "$flavour"; then record_start "$flavour" "$t0" "$pid"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { tail -30 "$STATE/$flavour.log" >&2; die "$flavour exited during start-up; log: $STATE/$flavour.log"; }
+    sleep 0.5
+  done
+  tail -30 "$STATE/$flavour.log" >&2
+  die "$flavour did not answer on :$port within 120 s; log: $STATE/$flavour.log"
+}
+
+record_start() {
+  local name=$1 t0=$2 pid=$3 secs rss
+  secs=$(echo "$(date +%s.%N) - $t0" | bc)
+  rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' || echo 0)
+  printf '%s ready_s=%.1f rss_mb=%d\n' "$(date -Is)" "$secs" "$(( ${rss:-0} / 1024 ))" >>"$STATE/$name.startup"
+  log "$name ready in $(printf '%.1f' "$secs") s, RSS $(( ${rss:-0} / 1024 )) MB"
+}
+
+stop_one() {
+  local name=$1 pid
+  if [ "$name" = rabbitmq ]; then
+    rabbit_up && rabbitmqctl -q -n "$RABBIT_NODE" stop >/dev/null 2>&1 || true
+    log "rabbitmq stopped"; return 0
+  fi
+  if [ -f "$STATE/$name.pid" ]; then
+    pid=$(cat "$STATE/$name.pid")
+    if kill "$pid" 2>/dev/null; then
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$STATE/$name.pid"
+  fi
+  log "$name stopped"
+}
+
+status_one() {
+  local name=$1 up=down pid="" rss=""
+  if [ "$name" = rabbitmq ]; then rabbit_up && up=up; pid=$(pgrep -f 'beam.*rabbit' | head -1 || true)
+  else engine_up "$name" && up=up; pid=$(cat "$STATE/$name.pid" 2>/dev/null || true); fi
+  [ -n "$pid" ] && rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+  printf '%-9s %-5s pid=%-8s rss_mb=%s\n' "$name" "$up" "${pid:--}" "$(( ${rss:-0} / 1024 ))"
+  [ "$up" = up ]
+}
+
+cmd=${1:-status}; shift || true
+names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${ALL[@]}")
+case $cmd in
+  install) need_root_apt; for n in "${names[@]}"; do [ "$n" = rabbitmq ] || build_engine "$n"; done ;;
+  start)
+    for n in "${names[@]}"; do
+      case $n in rabbitmq) start_rabbitmq ;; camunda|operaton) start_engine "$n" ;; *) die "unknown service $n" ;; esac
+    done ;;
+  stop) for n in "${names[@]}"; do stop_one "$n"; done ;;
+  status) rc=0; for n in "${names[@]}"; do status_one "$n" || rc=1; done; exit $rc ;;
+  *) die "usage: $0 {install|start|stop|status} [rabbitmq|camunda|operaton...]" ;;
+esac

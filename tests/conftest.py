@@ -1,0 +1,60 @@
+"""Shared fixtures: the real services for integration and e2e tests, and per-test isolation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from core.camunda import CamundaClient, CamundaSettings
+from tests.support.services import ENGINE_URLS, ensure_service
+
+
+def _ensure(name: str) -> None:
+    try:
+        ensure_service(name)
+    except RuntimeError as err:
+        pytest.fail(str(err), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> str:
+    """The real broker's URL; started through scripts/services.sh when it is not running."""
+    _ensure("rabbitmq")
+    return "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture(scope="session", params=["camunda", "operaton"])
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per engine: Camunda 7.24 and Operaton."""
+    name = str(request.param)
+    _ensure(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def camunda_engine() -> str:
+    """Camunda 7.24 only, for tests that need just one engine."""
+    _ensure("camunda")
+    return ENGINE_URLS["camunda"]
+
+
+@pytest.fixture
+def engine(engine_name: str) -> Iterator[CamundaClient]:
+    client = CamundaClient(CamundaSettings(base_url=ENGINE_URLS[engine_name]))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def camunda(camunda_engine: str) -> Iterator[CamundaClient]:
+    client = CamundaClient(CamundaSettings(base_url=camunda_engine))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique token for process keys, topics and queue prefixes of one test."""
+    return uuid.uuid4().hex[:10]

@@ -1,0 +1,1 @@
+"""universal_worker package."""
