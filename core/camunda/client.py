@@ -164,8 +164,9 @@ class CamundaClient:
     def get_external_task(self, task_id: str) -> dict[str, Any]:
         return dict(self._get_json(f"/external-task/{task_id}"))
 
-    def list_external_tasks(self, **filters: Any) -> list[dict[str, Any]]:
-        return list(self._request("POST", "/external-task", json=filters).json())
+    def list_external_tasks(self, *, max_results: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        params = {"maxResults": max_results} if max_results is not None else None
+        return list(self._request("POST", "/external-task", json=filters, params=params).json())
 
     def count_external_tasks(self, **filters: Any) -> int:
         return int(self._request("POST", "/external-task/count", json=filters).json()["count"])

@@ -66,6 +66,8 @@ class LockedTask:
     variables: Mapping[str, Any] = field(default_factory=dict)
     variable_types: Mapping[str, str] = field(default_factory=dict)
     extension_properties: Mapping[str, str] = field(default_factory=dict)
+    # The engine's typed JSON, kept so a variable can be passed on without a lossy round trip.
+    raw_variables: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> LockedTask:
@@ -91,6 +93,7 @@ class LockedTask:
             variables=decode_variables(raw_variables, body.get("processInstanceId")),
             variable_types=variable_types(raw_variables),
             extension_properties=dict(body.get("extensionProperties") or {}),
+            raw_variables=dict(raw_variables),
         )
 
 

@@ -1,0 +1,67 @@
+"""Command-line conventions shared by the services (click): common options, config errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from core.config import AppSettings, load_settings
+from core.errors import ConfigError
+from core.health import check_heartbeat
+from core.lifecycle import EXIT_CONFIG, EXIT_OK, EXIT_UNHEALTHY
+from core.logs import setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def common_options(func: F) -> F:
+    """--config-dir, --env-file, --log-format, --log-level and --check for every service."""
+    options = [
+        click.option(
+            "--config-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="folder with exchanger.yaml, systems.yaml, routing.yaml [config/ or EXCHANGER_CONFIG_DIR]",
+        ),
+        click.option(
+            "--env-file", type=click.Path(dir_okay=False, path_type=Path), help="a .env file to read [./.env]"
+        ),
+        click.option(
+            "--log-format",
+            type=click.Choice(["auto", "text", "json"]),
+            help="text on a terminal, JSON for journald [auto]",
+        ),
+        click.option(
+            "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+        ),
+        click.option(
+            "--check", is_flag=True, help="exit 0 if the running service's heartbeat is fresh, else 1"
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_or_exit(
+    config_dir: Path | None, env_file: Path | None, overrides: Mapping[str, Any] | None = None
+) -> AppSettings:
+    """Validated settings, or a one-line error naming the key and its source and exit code 2."""
+    try:
+        return load_settings(config_dir, env_file=env_file, overrides=overrides)
+    except ConfigError as err:
+        click.echo(f"configuration error: {err}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def start_logging(service: str, settings: AppSettings) -> None:
+    setup_logging(service, fmt=settings.logging.format, level=settings.logging.level)
+
+
+def run_check(settings: AppSettings, heartbeat_name: str, max_age_s: float) -> None:
+    """The --check flag: report the heartbeat's state and exit."""
+    ok, reason = check_heartbeat(settings.state_dir / f"{heartbeat_name}.heartbeat", max_age_s)
+    click.echo(f"{heartbeat_name}: {reason}")
+    raise SystemExit(EXIT_OK if ok else EXIT_UNHEALTHY)

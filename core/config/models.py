@@ -1,0 +1,171 @@
+"""The settings tree. Field names are the YAML keys; secrets are ``SecretStr``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from core.camunda.settings import CamundaSettings
+from core.redact import redact_url
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CamundaConfig(Strict):
+    url: str = "http://127.0.0.1:8080/engine-rest"
+    username: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    ca_bundle: str | None = None
+    connect_timeout_s: float = Field(5.0, gt=0)
+    pool_size: int = Field(10, ge=1)
+
+    def client_settings(self) -> CamundaSettings:
+        return CamundaSettings(
+            base_url=self.url,
+            username=self.username,
+            password=self.password.get_secret_value() if self.password else None,
+            token=self.token.get_secret_value() if self.token else None,
+            ca_bundle=self.ca_bundle,
+            connect_timeout_s=self.connect_timeout_s,
+            pool_size=self.pool_size,
+        )
+
+
+class BrokerConfig(Strict):
+    url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/%2F")
+    prefix: str = ""
+    queue_type: Literal["classic", "quorum"] = "classic"
+    heartbeat_s: int = Field(30, ge=0)
+
+    def display_url(self) -> str:
+        return redact_url(self.url.get_secret_value())
+
+
+class LedgerConfig(Strict):
+    # sqlite:///absolute/path.db, or a PostgreSQL DSN when processes run on several hosts.
+    dsn: SecretStr | None = None
+
+
+class LoggingConfig(Strict):
+    format: Literal["auto", "text", "json"] = "auto"
+    level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class RetryConfig(Strict):
+    """Bounded retries with exponential backoff and jitter, carried out with delay queues."""
+
+    attempts: int = Field(3, ge=1, le=50)
+    min_delay_ms: int = Field(1_000, ge=0)
+    max_delay_ms: int = Field(60_000, ge=0)
+    multiplier: float = Field(2.0, ge=1.0)
+    jitter: float = Field(0.2, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RetryConfig:
+        if self.max_delay_ms < self.min_delay_ms:
+            raise ValueError("max_delay_ms must not be below min_delay_ms")
+        return self
+
+
+class SystemConfig(Strict):
+    """One external system: how its tasks are locked, consumed, retried and tracked."""
+
+    kind: Literal["immediate", "tracked"] = "immediate"
+    lock_duration_ms: int = Field(60_000, ge=1_000)
+    concurrency: int = Field(4, ge=1, le=256)
+    prefetch: int | None = Field(None, ge=1)
+    retry: RetryConfig = RetryConfig()
+    # Process variables to fetch for this system's tasks; None fetches all of them.
+    variables: list[str] | None = None
+    poll_interval_s: float = Field(30.0, gt=0)
+    batch_size: int = Field(50, ge=1, le=50)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def effective_prefetch(self) -> int:
+        return self.prefetch or self.concurrency * 2
+
+
+class RoutingRule(Strict):
+    """Matches a task to a system. Every given condition must hold; globs use fnmatch syntax."""
+
+    system: str
+    topic: str | None = None
+    process: str | None = None
+    tenant: str | None = None
+    # Activity extension property: ``{name: value-glob}``; value "*" just needs it present.
+    property: dict[str, str] | None = None
+    variables: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> RoutingRule:
+        if not (self.topic or self.process or self.tenant or self.property):
+            raise ValueError("a rule needs at least one of topic, process, tenant, property")
+        return self
+
+
+class WorkerConfig(Strict):
+    worker_id: str | None = None
+    async_response_timeout_ms: int = Field(30_000, ge=0, le=1_800_000)
+    max_tasks: int = Field(100, ge=1, le=1_000)
+    use_priority: bool = True
+    topic_discovery_interval_s: float = Field(60.0, gt=0)
+    bpmn_cache_size: int = Field(256, ge=1)
+    tenant_ids: list[str] = Field(default_factory=list)
+    without_tenant_id: bool = False
+    process_definition_keys: list[str] = Field(default_factory=list)
+    heartbeat_timeout_s: float = Field(120.0, gt=0)
+
+
+class AppSettings(Strict):
+    """Everything a process may need; each service reads its part."""
+
+    state_dir: Path = Path(".state")
+    environment: str = "dev"
+    camunda: CamundaConfig = CamundaConfig()
+    rabbitmq: BrokerConfig = BrokerConfig()
+    ledger: LedgerConfig = LedgerConfig()
+    logging: LoggingConfig = LoggingConfig()
+    worker: WorkerConfig = WorkerConfig()
+    systems: dict[str, SystemConfig] = Field(default_factory=dict)
+    routing: list[RoutingRule] = Field(default_factory=list)
+
+    # A field validator (not a model validator) so the error's location is ``routing`` and the
+    # loader can name the file the rules came from; ``systems`` is declared first, so it is known.
+    @field_validator("routing")
+    @classmethod
+    def _rules_name_known_systems(cls, routing: list[RoutingRule], info: ValidationInfo) -> list[RoutingRule]:
+        systems = info.data.get("systems")
+        if systems is None:  # systems failed validation; that error is reported instead
+            return routing
+        for index, rule in enumerate(routing):
+            if rule.system not in systems:
+                raise ValueError(
+                    f"routing rule {index + 1} names system {rule.system!r}, not defined in systems"
+                )
+        return routing
+
+    def ledger_dsn(self) -> str:
+        if self.ledger.dsn:
+            return self.ledger.dsn.get_secret_value()
+        return f"sqlite:///{(self.state_dir / 'ledger.sqlite3').resolve()}"

@@ -1,0 +1,206 @@
+"""SQLite ledger (WAL): the embedded default for processes on one host.
+
+Each thread gets its own connection (sqlite3 connections are not shared across threads);
+WAL lets the worker, creator and tracker processes read while one of them writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.errors import ConfigError, LedgerError
+from core.ledger.model import FINAL_STATES, LedgerEntry, TaskState
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+    external_task_id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    system TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    process_instance_id TEXT NOT NULL,
+    process_definition_key TEXT NOT NULL,
+    activity_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    lock_duration_ms INTEGER,
+    external_id TEXT,
+    external_url TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    result TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_state ON tasks (system, state);
+CREATE INDEX IF NOT EXISTS tasks_instance ON tasks (process_instance_id);
+"""
+COLUMNS = (
+    "external_task_id, message_id, record_id, state, system, topic, process_instance_id, "
+    "process_definition_key, activity_id, worker_id, lock_duration_ms, external_id, external_url, "
+    "attempts, last_error, result, created_at, updated_at"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class SqliteLedger:
+    """The ledger on one SQLite file. All methods are safe to call from any thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as err:
+                raise LedgerError(f"cannot open the ledger at {self.path}: {err}") from err
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    def _execute(self, sql: str, params: Iterable[object] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn().execute(sql, tuple(params))
+        except sqlite3.Error as err:
+            raise LedgerError(f"ledger query failed: {err}") from err
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes -------------------------------------------------------------------------
+
+    def record_routed(
+        self,
+        *,
+        external_task_id: str,
+        message_id: str,
+        system: str,
+        topic: str,
+        process_instance_id: str,
+        process_definition_key: str,
+        activity_id: str,
+        worker_id: str,
+        lock_duration_ms: int | None,
+    ) -> LedgerEntry:
+        """Record a routed task; a task seen before keeps its first message id and record id."""
+        now = _now()
+        self._execute(
+            "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
+            " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
+            " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms",
+            (
+                external_task_id,
+                message_id,
+                str(uuid.uuid4()),
+                TaskState.ROUTED,
+                system,
+                topic,
+                process_instance_id,
+                process_definition_key,
+                activity_id,
+                worker_id,
+                lock_duration_ms,
+                now,
+                now,
+            ),
+        )
+        entry = self.get(external_task_id)
+        assert entry is not None
+        return entry
+
+    def record_attempt(self, external_task_id: str, error: str) -> int:
+        """Count a failed attempt; returns the attempts so far."""
+        self._execute(
+            "UPDATE tasks SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE external_task_id = ?",
+            (error[:2000], _now(), external_task_id),
+        )
+        entry = self.get(external_task_id)
+        return entry.attempts if entry else 0
+
+    def record_external(self, external_task_id: str, external_id: str, external_url: str | None) -> None:
+        """The system created a work item for this task (before anything else can go wrong)."""
+        self._set(
+            external_task_id, state=TaskState.CREATED, external_id=external_id, external_url=external_url
+        )
+
+    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> None:
+        """Store the result record so a redelivered message re-emits it instead of redoing the work."""
+        self._set(external_task_id, state=state, result=result_json)
+
+    def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> None:
+        self._set(external_task_id, state=state, last_error=error[:2000] if error else None)
+
+    def _set(self, external_task_id: str, **fields: object) -> None:
+        fields = {k: v for k, v in fields.items() if v is not None}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self._execute(
+            f"UPDATE tasks SET {assignments}, updated_at = ? WHERE external_task_id = ?",
+            (*fields.values(), _now(), external_task_id),
+        )
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get(self, external_task_id: str) -> LedgerEntry | None:
+        row = self._execute(
+            f"SELECT {COLUMNS} FROM tasks WHERE external_task_id = ?", (external_task_id,)
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def in_states(self, system: str | None, states: Iterable[TaskState]) -> list[LedgerEntry]:
+        wanted = [str(s) for s in states]
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT {COLUMNS} FROM tasks WHERE state IN ({marks})"
+        params: list[object] = list(wanted)
+        if system is not None:
+            sql += " AND system = ?"
+            params.append(system)
+        return [_entry(row) for row in self._execute(sql + " ORDER BY created_at", params)]
+
+    def for_instance(self, process_instance_id: str) -> list[LedgerEntry]:
+        sql = f"SELECT {COLUMNS} FROM tasks WHERE process_instance_id = ? ORDER BY created_at"
+        return [_entry(row) for row in self._execute(sql, (process_instance_id,))]
+
+    def counts(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._execute("SELECT state, COUNT(*) FROM tasks GROUP BY state")}
+
+    def is_final(self, external_task_id: str) -> bool:
+        entry = self.get(external_task_id)
+        return entry is not None and entry.state in FINAL_STATES
+
+
+def _entry(row: sqlite3.Row) -> LedgerEntry:
+    data = dict(row)
+    data["state"] = TaskState(data["state"])
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    data["updated_at"] = datetime.fromisoformat(data["updated_at"])
+    return LedgerEntry(**data)
+
+
+def open_ledger(dsn: str) -> SqliteLedger:
+    """Open the ledger named by ``dsn``: ``sqlite:///relative/path`` or ``sqlite:////absolute/path``."""
+    prefix = "sqlite:///"
+    if dsn.startswith(prefix):
+        return SqliteLedger(dsn[len(prefix) :])
+    scheme = dsn.split(":", 1)[0]
+    raise ConfigError(f"unsupported ledger DSN scheme {scheme!r}: use sqlite:///PATH", key="ledger.dsn")

@@ -1,0 +1,83 @@
+"""Logging setup for every Exchanger process (loguru).
+
+Readable lines on a terminal; JSON lines (one object per line) for journald and log
+shippers. Every line passes the redaction filter. Records from the standard ``logging``
+module (pika, urllib3) are routed into the same sinks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from loguru import logger
+
+from core.redact import redact
+
+if TYPE_CHECKING:
+    from loguru import Message, Record
+
+LogFormat = Literal["auto", "text", "json"]
+TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {extra[service]} | {message}"
+
+
+def _redact_record(record: Record) -> None:
+    record["message"] = redact(record["message"])
+    if record["exception"] is not None:
+        # Exception text is rendered later; the patcher cannot reach it, so the sink redacts it.
+        record["extra"]["_redact_exception"] = True
+
+
+def _json_sink(stream: TextIO) -> Any:
+    def write(message: Message) -> None:
+        record = message.record
+        entry: dict[str, Any] = {
+            "ts": record["time"].isoformat(),
+            "level": record["level"].name,
+            "service": record["extra"].get("service", "exchanger"),
+            "msg": record["message"],
+            "logger": record["name"],
+        }
+        entry.update({k: v for k, v in record["extra"].items() if not k.startswith("_") and k != "service"})
+        if record["exception"] is not None:
+            entry["exception"] = redact(str(record["exception"].value))
+        stream.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        stream.flush()
+
+    return write
+
+
+def _text_sink(stream: TextIO) -> Any:
+    def write(message: Message) -> None:
+        stream.write(redact(str(message)))
+        stream.flush()
+
+    return write
+
+
+class _InterceptHandler(logging.Handler):
+    """Sends standard-library log records to loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+
+
+def setup_logging(
+    service: str, *, fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | None = None
+) -> None:
+    """Configure loguru for one process. ``auto`` means text on a terminal, JSON otherwise."""
+    out = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+    logger.remove()
+    logger.configure(extra={"service": service}, patcher=_redact_record)
+    if use_json:
+        logger.add(_json_sink(out), level=level.upper(), format="{message}")
+    else:
+        logger.add(_text_sink(out), level=level.upper(), format=TEXT_FORMAT, colorize=False)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=logging.WARNING, force=True)

@@ -1,0 +1,52 @@
+"""Builds the shared pieces every service needs from validated settings (composition helpers)."""
+
+from __future__ import annotations
+
+import socket
+
+from core.camunda import CamundaClient
+from core.config.models import AppSettings
+from core.ledger import SqliteLedger, open_ledger
+from core.retry import delay_buckets
+from core.transport.connection import close_quietly, open_blocking
+from core.transport.settings import BrokerSettings
+from core.transport.topology import Topology, system_queue
+
+
+def broker_settings(settings: AppSettings) -> BrokerSettings:
+    broker = settings.rabbitmq
+    return BrokerSettings(
+        url=broker.url.get_secret_value(),
+        prefix=broker.prefix,
+        queue_type=broker.queue_type,
+        heartbeat_s=broker.heartbeat_s,
+    )
+
+
+def topology(settings: AppSettings) -> Topology:
+    """Every configured system's queues, with one delay queue per retry delay its policy uses."""
+    delays = {system_queue(name): delay_buckets(system.retry) for name, system in settings.systems.items()}
+    return Topology.for_systems(settings.systems, {queue: d for queue, d in delays.items() if d})
+
+
+def declare_topology(settings: AppSettings, connection_name: str) -> None:
+    """Declare the whole topology once (idempotent); raises BrokerError when it cannot."""
+    broker = broker_settings(settings)
+    connection = open_blocking(broker, connection_name)
+    try:
+        topology(settings).declare(connection.channel(), broker)
+    finally:
+        close_quietly(connection)
+
+
+def camunda_client(settings: AppSettings) -> CamundaClient:
+    return CamundaClient(settings.camunda.client_settings())
+
+
+def ledger(settings: AppSettings) -> SqliteLedger:
+    return open_ledger(settings.ledger_dsn())
+
+
+def default_worker_id() -> str:
+    """Stable per host, so a restarted worker can still settle what it locked before."""
+    return f"exchanger-{socket.gethostname()}"

@@ -1,0 +1,66 @@
+"""Composition root of the universal worker: settings in, a running fetch loop out."""
+
+from __future__ import annotations
+
+import threading
+
+from loguru import logger
+
+from core import wiring
+from core.bpmn import BpmnCache
+from core.config import AppSettings
+from core.errors import BpmnModelError, XmlError
+from core.health import Heartbeat
+from core.transport.publisher import Publisher
+from universal_worker.dispatch import Dispatcher
+from universal_worker.loop import FetchLoop
+from universal_worker.plan import Planner
+from universal_worker.routing import Router, render_table
+
+HEARTBEAT_NAME = "universal_worker"
+
+
+def build_router(settings: AppSettings) -> Router:
+    return Router(settings.routing, settings.systems)
+
+
+def run(settings: AppSettings, stop: threading.Event) -> None:
+    """Run until ``stop`` is set; then finish publishing what was fetched and close connections."""
+    worker_id = settings.worker.worker_id or wiring.default_worker_id()
+    router = build_router(settings)
+    logger.info("routing table:\n{}", render_table(router.table()))
+    wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:topology")
+    client = wiring.camunda_client(settings)
+    ledger = wiring.ledger(settings)
+    publisher = Publisher(wiring.broker_settings(settings), f"{HEARTBEAT_NAME}:{worker_id}")
+    cache = BpmnCache(client.process_definition_xml, max_entries=settings.worker.bpmn_cache_size)
+
+    def properties(definition_id: str, activity_id: str) -> dict[str, str]:
+        try:
+            model = cache.get(definition_id)
+        except (XmlError, BpmnModelError):
+            return {}
+        for process in model.processes.values():
+            meta = process.activities.get(activity_id)
+            if meta is not None:
+                return dict(meta.extension_properties)
+        return {}
+
+    dispatcher = Dispatcher(client, publisher, ledger, router, dict(settings.systems), cache)
+    loop = FetchLoop(
+        worker_id=worker_id,
+        config=settings.worker,
+        client=client,
+        planner=Planner(router, settings.systems, settings.worker, client, properties),
+        dispatcher=dispatcher,
+        heartbeat=Heartbeat(settings.state_dir, HEARTBEAT_NAME),
+        stop=stop,
+        broker_probe=lambda: wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:probe"),
+    )
+    try:
+        loop.run()
+    finally:
+        # Connections close last, after the loop has published (or unlocked) its last batch.
+        publisher.close()
+        client.close()
+        ledger.close()

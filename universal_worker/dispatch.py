@@ -1,0 +1,169 @@
+"""From locked tasks to confirmed messages: route, record, build, publish — or unlock.
+
+Every task handed to :meth:`Dispatcher.dispatch` ends in exactly one of two ways: its message
+is confirmed by the broker, or the task is unlocked so it comes back (rule 2 of DESIGN).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from loguru import logger
+
+from core.bpmn import BpmnCache, BpmnModel
+from core.camunda import CamundaClient, LockedTask
+from core.config.models import SystemConfig
+from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
+from core.ledger import SqliteLedger
+from core.transport.base import OutgoingMessage
+from core.transport.publisher import Publisher
+from core.transport.topology import TASKS_EXCHANGE
+from universal_worker.enrich import activity_info, build_message
+from universal_worker.routing import Router, TaskFacts
+
+
+@dataclass
+class DispatchStats:
+    routed: int = 0
+    unlocked: int = 0
+    by_system: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    task: LockedTask
+    message: OutgoingMessage
+    system: str
+    started: float
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        client: CamundaClient,
+        publisher: Publisher,
+        ledger: SqliteLedger,
+        router: Router,
+        systems: dict[str, SystemConfig],
+        cache: BpmnCache,
+    ) -> None:
+        self._client = client
+        self._publisher = publisher
+        self._ledger = ledger
+        self._router = router
+        self._systems = systems
+        self._cache = cache
+        self.stats = DispatchStats()
+        self._unreadable: set[str] = set()
+
+    def dispatch(self, tasks: Sequence[LockedTask]) -> None:
+        """Publish every task or unlock it. Raises BrokerUnavailable after unlocking all of them."""
+        prepared = [p for p in (self._prepare(task) for task in tasks) if p is not None]
+        if not prepared:
+            return
+        try:
+            results = self._publisher.publish_many([p.message for p in prepared])
+        except BrokerUnavailable:
+            for item in prepared:
+                self._unlock(item.task, "broker unavailable")
+            raise
+        for item, error in zip(prepared, results, strict=True):
+            if error is None:
+                self._routed(item)
+            else:
+                self._unlock(item.task, f"publish failed: {error}")
+
+    def _prepare(self, task: LockedTask) -> _Prepared | None:
+        started = time.perf_counter()
+        try:
+            model = self._model(task)
+            facts = TaskFacts(
+                topic=task.topic_name,
+                process_key=task.process_definition_key,
+                tenant_id=task.tenant_id,
+                properties=activity_info(task, model).extension_properties,
+            )
+            decision = self._router.route(facts)
+            if decision is None:
+                self._unlock(task, "no routing rule matches it")
+                return None
+            system = self._systems[decision.system]
+            entry = self._ledger.record_routed(
+                external_task_id=task.id,
+                message_id=str(uuid.uuid4()),
+                system=decision.system,
+                topic=task.topic_name,
+                process_instance_id=task.process_instance_id,
+                process_definition_key=task.process_definition_key,
+                activity_id=task.activity_id,
+                worker_id=task.worker_id,
+                lock_duration_ms=system.lock_duration_ms,
+            )
+            message = build_message(
+                task,
+                model,
+                message_id=entry.message_id,
+                trace_id=entry.record_id,
+                system=decision.system,
+                rule_index=decision.rule_index,
+                lock_duration_ms=system.lock_duration_ms,
+            )
+        except ExchangerError as err:
+            self._unlock(task, f"could not prepare its message: {err}")
+            return None
+        return _Prepared(
+            task,
+            _outgoing(message.to_json(), task, entry.message_id, decision.system),
+            decision.system,
+            started,
+        )
+
+    def _model(self, task: LockedTask) -> BpmnModel | None:
+        """The definition's metadata; a BPMN we cannot read routes the task without it."""
+        try:
+            return self._cache.get(task.process_definition_id)
+        except (XmlError, BpmnModelError) as err:
+            if task.process_definition_id not in self._unreadable:
+                self._unreadable.add(task.process_definition_id)
+                logger.warning("no BPMN metadata for {}: {}", task.process_definition_id, err)
+            return None
+
+    def _routed(self, item: _Prepared) -> None:
+        self.stats.routed += 1
+        self.stats.by_system[item.system] = self.stats.by_system.get(item.system, 0) + 1
+        elapsed_ms = (time.perf_counter() - item.started) * 1000
+        logger.info(
+            "routed topic={} task={} instance={} system={} {:.0f}ms",
+            item.task.topic_name,
+            item.task.id,
+            item.task.process_instance_id,
+            item.system,
+            elapsed_ms,
+        )
+
+    def _unlock(self, task: LockedTask, reason: str) -> None:
+        self.stats.unlocked += 1
+        try:
+            self._client.unlock(task.id)
+            logger.warning("unlocked task={} topic={}: {}", task.id, task.topic_name, reason)
+        except ExchangerError as err:
+            # The lock is finite: the task comes back when it runs out.
+            logger.error(
+                "task={} could not be unlocked ({}); it returns when its lock expires: {}",
+                task.id,
+                err,
+                reason,
+            )
+
+
+def _outgoing(body: bytes, task: LockedTask, message_id: str, system: str) -> OutgoingMessage:
+    headers = {
+        "exchanger-topic": task.topic_name,
+        "exchanger-task-id": task.id,
+        "exchanger-process-instance": task.process_instance_id,
+        "exchanger-system": system,
+    }
+    return OutgoingMessage(TASKS_EXCHANGE, system, body, message_id, headers, True, "application/json")

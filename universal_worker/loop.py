@@ -1,0 +1,145 @@
+"""The fetch loop: one long-polling fetchAndLock for all routed topics, forever.
+
+It tells "engine down" (back off with jitter, say when it is back) from "no tasks" (the
+long poll already waited), refreshes the fetch plan from topic discovery, and beats the
+heartbeat that ``--check`` reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from loguru import logger
+
+from core.camunda import CamundaClient
+from core.config.models import WorkerConfig
+from core.errors import BrokerError, CamundaError, CamundaUnavailable
+from core.health import Heartbeat
+from core.transport.connection import Backoff
+from universal_worker.dispatch import Dispatcher
+from universal_worker.plan import FetchPlan, Planner
+
+TOTALS_INTERVAL_S = 60.0
+IDLE_PAUSE_S = 0.5  # between empty fetches when long polling is off
+
+
+class FetchLoop:
+    def __init__(
+        self,
+        *,
+        worker_id: str,
+        config: WorkerConfig,
+        client: CamundaClient,
+        planner: Planner,
+        dispatcher: Dispatcher,
+        heartbeat: Heartbeat,
+        stop: threading.Event,
+        broker_probe: Callable[[], None],
+    ) -> None:
+        self._worker_id = worker_id
+        self._config = config
+        self._client = client
+        self._planner = planner
+        self._dispatcher = dispatcher
+        self._heartbeat = heartbeat
+        self._stop = stop
+        self._broker_probe = broker_probe
+        self._backoff = Backoff(0.5, 30.0)
+        self._plan = FetchPlan(())
+        self._planned_at = 0.0
+        self._engine_down = False
+        self._broker_down = False
+        self._totals_at = time.monotonic()
+        self.fetches = 0
+
+    def run(self) -> None:
+        logger.info("fetch loop started as worker {}", self._worker_id)
+        while not self._stop.is_set():
+            self._heartbeat.beat(self._stats())
+            try:
+                self._iteration()
+            except CamundaUnavailable as err:
+                self._engine_unavailable(err)
+            except CamundaError as err:
+                logger.error("engine refused a request: {}", err)
+                self._pause()
+            except BrokerError as err:
+                self._broker_unavailable(err)
+            self._log_totals()
+        self._heartbeat.clear()
+        logger.info("fetch loop stopped")
+
+    def _iteration(self) -> None:
+        if self._broker_down:
+            self._broker_probe()  # raises BrokerError while the broker is still away
+            self._broker_down = False
+            logger.info("broker is reachable again")
+        self._refresh_plan()
+        if not self._plan.topics:
+            self._stop.wait(min(self._config.topic_discovery_interval_s, 5.0))
+            return
+        tasks = self._client.fetch_and_lock(
+            self._worker_id,
+            self._plan.topics,
+            max_tasks=self._config.max_tasks,
+            async_response_timeout_ms=self._config.async_response_timeout_ms or None,
+            use_priority=self._config.use_priority,
+        )
+        self.fetches += 1
+        self._engine_back()
+        if tasks:
+            self._dispatcher.dispatch(tasks)
+        elif not self._config.async_response_timeout_ms:
+            self._stop.wait(IDLE_PAUSE_S)
+
+    def _refresh_plan(self) -> None:
+        if time.monotonic() - self._planned_at < self._config.topic_discovery_interval_s and self._planned_at:
+            return
+        discovered = self._client.topic_names(with_unlocked=True)
+        plan = self._planner.plan(discovered)
+        if plan.topic_names != self._plan.topic_names:
+            logger.info("fetching topics: {}", ", ".join(plan.topic_names) or "(none)")
+        self._plan = plan
+        self._planned_at = time.monotonic()
+
+    def _engine_unavailable(self, err: CamundaUnavailable) -> None:
+        if not self._engine_down:
+            logger.error("engine unavailable, backing off: {}", err)
+            self._engine_down = True
+        self._pause()
+
+    def _engine_back(self) -> None:
+        if self._engine_down:
+            logger.info("engine is back")
+            self._engine_down = False
+        self._backoff.reset()
+
+    def _broker_unavailable(self, err: BrokerError) -> None:
+        if not self._broker_down:
+            logger.error("broker unavailable, not fetching until it is back: {}", err)
+            self._broker_down = True
+        self._pause()
+
+    def _pause(self) -> None:
+        self._stop.wait(self._backoff.next_delay())
+
+    def _stats(self) -> dict[str, object]:
+        stats = self._dispatcher.stats
+        return {
+            "routed": stats.routed,
+            "unlocked": stats.unlocked,
+            "fetches": self.fetches,
+            "engine_down": self._engine_down,
+            "broker_down": self._broker_down,
+        }
+
+    def _log_totals(self) -> None:
+        if time.monotonic() - self._totals_at < TOTALS_INTERVAL_S:
+            return
+        self._totals_at = time.monotonic()
+        stats = self._dispatcher.stats
+        logger.info(
+            "totals: routed={} unlocked={} by system {}", stats.routed, stats.unlocked, stats.by_system
+        )
