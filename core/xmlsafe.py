@@ -14,9 +14,10 @@ from core.errors import MalformedXmlError, UnsafeXmlError
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def _parser() -> etree.XMLParser:
+def _parser(encoding: str | None = None) -> etree.XMLParser:
     # huge_tree stays off: libxml2's own depth and text-node limits remain in force.
     return etree.XMLParser(
+        encoding=encoding,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -41,13 +42,16 @@ def parse_xml(
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise UnsafeXmlError(f"{source}: DTDs and entity declarations are not allowed")
     try:
-        root = etree.fromstring(raw, parser=_parser())
+        # Text was encoded as UTF-8 above: its own encoding declaration (if any) no longer holds.
+        root = etree.fromstring(raw, parser=_parser("utf-8" if isinstance(data, str) else None))
     except etree.XMLSyntaxError as err:
         line = err.lineno if err.lineno else None
         where = f" at line {line}" if line else ""
         raise MalformedXmlError(f"{source}: not well-formed XML{where}: {err.msg}", line=line) from None
     if root is None:
         raise MalformedXmlError(f"{source}: empty document")
+    if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 document the byte check cannot see
+        raise UnsafeXmlError(f"{source}: DTDs and entity declarations are not allowed")
     return root
 
 
