@@ -40,7 +40,9 @@ def complete(variables: Mapping[str, Any] | None = None) -> Complete:
     return Complete(dict(variables or {}))
 
 
-def bpmn_error(code: str, message: str | None = None, variables: Mapping[str, Any] | None = None) -> BpmnError:
+def bpmn_error(
+    code: str, message: str | None = None, variables: Mapping[str, Any] | None = None
+) -> BpmnError:
     return BpmnError(code, message, dict(variables or {}))
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from dotenv import dotenv_values
@@ -96,10 +97,22 @@ def _merge_env(
     for name, value in environ.items():
         if name in ENV_KEYS:
             if name in SECRET_ENV_KEYS:
-                register_secret(value)
+                for part in _secret_parts(value):
+                    register_secret(part)
             _put(merged, sources, tuple(ENV_KEYS[name].split(".")), value, f"environment variable {name}")
         elif name.startswith(RESERVED_PREFIX) and name != "EXCHANGER_CONFIG_DIR":
             raise ConfigError(f"unknown environment variable {name}", key=name, source="environment")
+
+
+def _secret_parts(value: str) -> list[str]:
+    """What to mask of a secret variable: a URL's password (so its host stays readable), else all."""
+    if "://" not in value:
+        return [value]
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        return [value]
+    return [password, unquote(password)] if password else []
 
 
 def _put(

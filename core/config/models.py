@@ -137,6 +137,12 @@ class WorkerConfig(Strict):
     heartbeat_timeout_s: float = Field(120.0, gt=0)
 
 
+class TrackerConfig(Strict):
+    concurrency: int = Field(8, ge=1, le=256)
+    lock_check_interval_s: float = Field(5.0, gt=0)
+    heartbeat_timeout_s: float = Field(60.0, gt=0)
+
+
 class AppSettings(Strict):
     """Everything a process may need; each service reads its part."""
 
@@ -147,6 +153,7 @@ class AppSettings(Strict):
     ledger: LedgerConfig = LedgerConfig()
     logging: LoggingConfig = LoggingConfig()
     worker: WorkerConfig = WorkerConfig()
+    tracker: TrackerConfig = TrackerConfig()
     systems: dict[str, SystemConfig] = Field(default_factory=dict)
     routing: list[RoutingRule] = Field(default_factory=list)
 

@@ -101,14 +101,24 @@ class SqliteLedger:
         worker_id: str,
         lock_duration_ms: int | None,
     ) -> LedgerEntry:
-        """Record a routed task; a task seen before keeps its first message id and record id."""
+        """Record a routed task; a task seen before keeps its message id and record id.
+
+        The exception is a task whose last round failed: the engine only hands it out again
+        for a retry, so it starts a new round (see the SQL below).
+        """
         now = _now()
         self._execute(
             "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
             " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
             " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
-            " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms",
+            " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms,"
+            # A failed task the engine hands out again (retries left, or an operator retried the
+            # incident) is a new round of work: fresh message id, no stored result, attempts reset.
+            " message_id = CASE WHEN tasks.state = 'failed' THEN excluded.message_id ELSE tasks.message_id END,"
+            " result = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.result END,"
+            " attempts = CASE WHEN tasks.state = 'failed' THEN 0 ELSE tasks.attempts END,"
+            " state = CASE WHEN tasks.state = 'failed' THEN 'routed' ELSE tasks.state END",
             (
                 external_task_id,
                 message_id,

@@ -1,0 +1,45 @@
+"""The error envelope: how a message nobody can process reaches ``errors.camunda_tasks.queue``.
+
+The original body is kept byte-for-byte (base64) next to a readable excerpt and the reason,
+so an operator (or the replay tool) can inspect it, fix the cause and send it back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from core.redact import redact
+from core.transport.base import OutgoingMessage
+from core.transport.topology import ERRORS_QUEUE
+
+ERROR_SCHEMA = "exchanger.error/1"
+
+
+def error_envelope(
+    *,
+    reason: str,
+    component: str,
+    queue: str,
+    body: bytes,
+    headers: Mapping[str, object] | None = None,
+    message_id: str | None = None,
+) -> OutgoingMessage:
+    """An error-queue message (default exchange, routed by queue name) for one poison message."""
+    envelope = {
+        "schema": ERROR_SCHEMA,
+        "reason": redact(reason),
+        "component": component,
+        "source_queue": queue,
+        "original_message_id": message_id,
+        "original_headers": {k: str(v) for k, v in (headers or {}).items()},
+        "original_excerpt": redact(body[:2000].decode("utf-8", errors="replace")),
+        "original_base64": base64.b64encode(body).decode("ascii"),
+        "at": datetime.now(UTC).isoformat(),
+    }
+    payload = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+    headers_out = {"exchanger-error-reason": redact(reason)[:200], "exchanger-source-queue": queue}
+    return OutgoingMessage("", ERRORS_QUEUE, payload, message_id or str(uuid.uuid4()), headers_out)

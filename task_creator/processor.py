@@ -1,0 +1,196 @@
+"""One task message in, one confirmed result record (or a scheduled retry) out.
+
+Runs on a pool thread. The delivery is acked only after what it produced is confirmed by
+the broker: the result on ``<system>.sent.queue``, the retry on its delay queue, or the
+poison message on the error queue. The ledger makes a redelivered message re-emit its
+stored result instead of calling the system a second time.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from loguru import logger
+
+from core.config.models import SystemConfig
+from core.contracts import ResultMessage, TaskMessage, TrackedOutcome, TrackedReference, parse_task_message
+from core.errors import ContractError, PermanentError, RetryableError
+from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.poison import error_envelope
+from core.retry import RetryDecision, next_delay
+from core.transport.base import Delivery, OutgoingMessage
+from core.transport.publisher import ThreadLocalPublisher
+from core.transport.topology import Topology, sent_queue, system_queue
+from task_creator.context import TaskContext
+from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
+from task_creator.router import TaskRouter
+
+COMPONENT = "task_creator"
+
+
+class TaskProcessor:
+    def __init__(
+        self,
+        system: str,
+        config: SystemConfig,
+        router: TaskRouter,
+        ledger: SqliteLedger,
+        publisher: ThreadLocalPublisher,
+        topology: Topology,
+        options: Mapping[str, Any],
+    ) -> None:
+        self.system = system
+        self._config = config
+        self._router = router
+        self._ledger = ledger
+        self._publisher = publisher
+        self._topology = topology
+        self._options = options
+        self._queue = system_queue(system)
+
+    def process(self, delivery: Delivery) -> None:
+        """Handle one delivery; on infrastructure trouble requeue it for a later try."""
+        try:
+            self._process(delivery)
+        except Exception as err:  # broker or ledger trouble: nothing was acked, try again later
+            logger.error("task message {} requeued: {}", delivery.message_id, err)
+            time.sleep(1.0)  # keep a persistent fault from spinning the message at full speed
+            delivery.nack(requeue=True)
+
+    def _process(self, delivery: Delivery) -> None:
+        try:
+            task = parse_task_message(delivery.body)
+        except ContractError as err:
+            self._poison(delivery, str(err))
+            return
+        handler = self._router.handler_for(task.task.topic)
+        if handler is None:
+            self._poison(delivery, f"system {self.system!r} has no handler for topic {task.task.topic!r}")
+            return
+        entry = self._ledger.get(task.task.id) or self._record(task)
+        stored = self._stored_result(entry, task)
+        if stored is not None:
+            logger.info("task={} already handled: re-emitting its result", task.task.id)
+            self._emit(delivery, stored, task.message_id)
+            return
+        started = time.perf_counter()
+        try:
+            outcome = outcome_of(handler(TaskContext(task, self._options, attempt=entry.attempts + 1)))
+        except PermanentError as err:
+            outcome = outcome_of_error(err, attempts=entry.attempts + 1)
+        except Exception as err:
+            decision, attempts = self._failed_attempt(task, err)
+            if decision.retry:
+                self._retry(delivery, task, decision, attempts, err)
+                return
+            outcome = outcome_of_error(err, attempts=attempts)
+        self._finish(delivery, task, entry, outcome, started)
+
+    def _record(self, task: TaskMessage) -> LedgerEntry:
+        """A task this host's ledger has not seen (the worker runs elsewhere): record it now."""
+        return self._ledger.record_routed(
+            external_task_id=task.task.id,
+            message_id=task.message_id,
+            system=self.system,
+            topic=task.task.topic,
+            process_instance_id=task.process.instance_id,
+            process_definition_key=task.process.definition_key,
+            activity_id=task.activity.id,
+            worker_id=task.task.worker_id,
+            lock_duration_ms=task.task.lock_duration_ms,
+        )
+
+    def _stored_result(self, entry: LedgerEntry, task: TaskMessage) -> bytes | None:
+        """What an earlier delivery of this task produced, if anything."""
+        if entry.result:
+            return entry.result.encode("utf-8")
+        if entry.external_id:
+            # The work item was created, then the process died before the result was stored.
+            body = tracked_result(task, entry).to_json()
+            self._ledger.record_result(task.task.id, TaskState.TRACKED, body.decode("utf-8"))
+            return body
+        return None
+
+    def _failed_attempt(self, task: TaskMessage, err: Exception) -> tuple[RetryDecision, int]:
+        reason = f"{type(err).__name__}: {err}"
+        attempts = self._ledger.record_attempt(task.task.id, reason)
+        hint = err.retry_after if isinstance(err, RetryableError) else None
+        return next_delay(attempts, self._config.retry, retry_after_s=hint), attempts
+
+    def _retry(
+        self, delivery: Delivery, task: TaskMessage, decision: RetryDecision, attempts: int, err: Exception
+    ) -> None:
+        queue = self._topology.retry_queue(self._queue, decision.bucket_ms)
+        message = OutgoingMessage("", queue, delivery.body, task.message_id, {"exchanger-attempts": attempts})
+        self._publish(message)
+        delivery.ack()
+        level = "INFO" if isinstance(err, RetryableError) else "WARNING"
+        logger.log(
+            level,
+            "retry topic={} task={} attempt={}/{} in {}ms: {}",
+            task.task.topic,
+            task.task.id,
+            attempts,
+            self._config.retry.attempts,
+            decision.bucket_ms,
+            err,
+        )
+        if not isinstance(err, RetryableError):
+            logger.debug("handler error detail:\n{}", "".join(traceback.format_exception(err)))
+
+    def _finish(
+        self,
+        delivery: Delivery,
+        task: TaskMessage,
+        entry: LedgerEntry,
+        outcome: ResultOutcome,
+        started: float,
+    ) -> None:
+        if isinstance(outcome, TrackedOutcome):
+            self._ledger.record_external(task.task.id, outcome.reference.id, outcome.reference.url)
+        result = result_message(task, outcome, record_id=entry.record_id, attempts=entry.attempts + 1)
+        body = result.to_json()
+        state = TaskState.TRACKED if isinstance(outcome, TrackedOutcome) else TaskState.RESULT
+        self._ledger.record_result(task.task.id, state, body.decode("utf-8"))
+        self._emit(delivery, body, task.message_id)
+        logger.info(
+            "handled topic={} task={} system={} outcome={} {:.0f}ms",
+            task.task.topic,
+            task.task.id,
+            self.system,
+            outcome.kind,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _emit(self, delivery: Delivery, body: bytes, message_id: str) -> None:
+        self._publish(OutgoingMessage("", sent_queue(self.system), body, message_id))
+        delivery.ack()
+
+    def _poison(self, delivery: Delivery, reason: str) -> None:
+        logger.error("poison message {} on {}: {}", delivery.message_id, self._queue, reason)
+        envelope = error_envelope(
+            reason=reason,
+            component=COMPONENT,
+            queue=self._queue,
+            body=delivery.body,
+            headers=delivery.headers,
+            message_id=delivery.message_id,
+        )
+        self._publish(envelope)
+        delivery.ack()
+
+    def _publish(self, message: OutgoingMessage) -> None:
+        error = self._publisher.publish_many([message])[0]
+        if error is not None:
+            raise error
+
+
+def tracked_result(task: TaskMessage, entry: LedgerEntry) -> ResultMessage:
+    """The result record of a task whose work item exists already (used after a crash)."""
+    reference = TrackedReference(id=entry.external_id or "", url=entry.external_url)
+    return result_message(
+        task, TrackedOutcome(reference=reference), record_id=entry.record_id, attempts=entry.attempts
+    )

@@ -1,0 +1,86 @@
+"""Result records and response messages in; settled tasks out. Runs on pool threads.
+
+A message is acked only once the engine has taken its outcome (or refused it for good).
+While the engine is unreachable the message stays unacked and is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from loguru import logger
+
+from core.contracts import parse_result_message
+from core.errors import CamundaUnavailable, ContractError
+from core.poison import error_envelope
+from core.transport.base import Delivery
+from core.transport.connection import Backoff
+from core.transport.publisher import ThreadLocalPublisher
+from task_tracker.settle import Settler
+
+COMPONENT = "task_tracker"
+
+
+class ResultIntake:
+    def __init__(self, settler: Settler, publisher: ThreadLocalPublisher, stop: threading.Event) -> None:
+        self._settler = settler
+        self._publisher = publisher
+        self._stop = stop
+
+    def process(self, delivery: Delivery) -> None:
+        try:
+            self._process(delivery)
+        except Exception as err:  # broker or ledger trouble: leave it for a later try
+            logger.error("result message {} requeued: {}", delivery.message_id, err)
+            time.sleep(1.0)
+            delivery.nack(requeue=True)
+
+    def _process(self, delivery: Delivery) -> None:
+        started = time.perf_counter()
+        try:
+            result = parse_result_message(delivery.body)
+        except ContractError as err:
+            self._poison(delivery, str(err))
+            return
+        backoff = Backoff(0.5, 30.0)
+        while True:
+            try:
+                what = self._settler.settle(result)
+                break
+            except CamundaUnavailable as err:
+                if self._stop.is_set():
+                    delivery.nack(requeue=True)
+                    return
+                delay = backoff.next_delay()
+                logger.warning(
+                    "engine unavailable, task={} waits {:.1f}s: {}", result.external_task_id, delay, err
+                )
+                self._stop.wait(delay)
+            except ContractError as err:
+                self._poison(delivery, str(err))
+                return
+        delivery.ack()
+        logger.info(
+            "settled task={} system={} outcome={} -> {} {:.0f}ms",
+            result.external_task_id,
+            result.system or "-",
+            result.outcome.kind,
+            what,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _poison(self, delivery: Delivery, reason: str) -> None:
+        logger.error("poison message {} on {}: {}", delivery.message_id, delivery.queue, reason)
+        envelope = error_envelope(
+            reason=reason,
+            component=COMPONENT,
+            queue=delivery.queue,
+            body=delivery.body,
+            headers=delivery.headers,
+            message_id=delivery.message_id,
+        )
+        error = self._publisher.publish_many([envelope])[0]
+        if error is not None:
+            raise error
+        delivery.ack()

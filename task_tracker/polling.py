@@ -1,0 +1,97 @@
+"""Asks each tracked system, in batches, which work items people have finished."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any, cast
+
+from loguru import logger
+
+from core.config.models import SystemConfig
+from core.contracts import ResultMessage, TaskRef, parse_result_message
+from core.errors import ConfigError, ContractError
+from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.tracking import SystemTracker
+from task_tracker.settle import Settler, tracked_item
+
+
+def load_tracker(system: str, config: SystemConfig) -> SystemTracker:
+    """Import ``options.tracker`` (a module with ``create_tracker(options)``) for a tracked system."""
+    module_name = config.options.get("tracker")
+    if not module_name:
+        raise ConfigError(
+            f"tracked system {system!r} needs options.tracker in systems.yaml",
+            key=f"systems.{system}.options.tracker",
+        )
+    try:
+        module = importlib.import_module(str(module_name))
+    except ImportError as err:
+        raise ConfigError(f"system {system!r}: cannot import tracker {module_name}: {err}") from err
+    factory = getattr(module, "create_tracker", None)
+    if not callable(factory):
+        raise ConfigError(f"system {system!r}: {module_name} has no create_tracker(options)")
+    return cast(SystemTracker, factory(config.options))
+
+
+class SystemPoller:
+    """One tracked system: check its in-flight items, settle the finished ones."""
+
+    def __init__(
+        self,
+        system: str,
+        config: SystemConfig,
+        tracker: SystemTracker,
+        ledger: SqliteLedger,
+        settler: Settler,
+    ) -> None:
+        self.system = system
+        self.config = config
+        self.tracker = tracker
+        self._ledger = ledger
+        self._settler = settler
+
+    def poll(self) -> int:
+        """One pass over every tracked item; returns how many were settled."""
+        entries = [e for e in self._ledger.in_states(self.system, [TaskState.TRACKED]) if e.external_id]
+        settled = 0
+        size = self.config.batch_size
+        for start in range(0, len(entries), size):
+            batch = entries[start : start + size]
+            by_task = {e.external_task_id: e for e in batch}
+            outcomes = self.tracker.check([tracked_item(e) for e in batch])
+            for task_id, outcome in outcomes.items():
+                entry = by_task.get(task_id)
+                if entry is None:
+                    continue
+                result = ResultMessage(
+                    external_task_id=task_id,
+                    outcome=outcome,
+                    message_id=entry.message_id,
+                    result_id=entry.record_id,
+                    system=self.system,
+                    task=_task_ref(entry),
+                )
+                what = self._settler.settle(result)
+                settled += 1
+                logger.info("tracked task={} item={} finished -> {}", task_id, entry.external_id, what)
+        return settled
+
+
+def _task_ref(entry: LedgerEntry) -> TaskRef:
+    """The original task's facts, from the tracked result the creator stored."""
+    stored: TaskRef | None = None
+    if entry.result:
+        try:
+            stored = parse_result_message(entry.result).task
+        except ContractError:
+            stored = None
+    base: Mapping[str, Any] = stored.model_dump() if stored else {}
+    return TaskRef(
+        **{
+            **base,
+            "worker_id": entry.worker_id,
+            "process_instance_id": entry.process_instance_id,
+            "activity_id": entry.activity_id,
+        }
+    )

@@ -1,0 +1,157 @@
+"""Settling one result in the engine: complete, failure (incident), BPMN error — or note why not.
+
+This is the only place that changes external tasks in the engine. Outcomes:
+``CamundaNotFound`` (instance cancelled, task gone) marks the ledger ``cancelled`` and tells
+the tracked system; ``CamundaConflict`` (locked by another worker) is recorded and reported,
+not retried; ``CamundaUnavailable`` propagates so the caller retries with backoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from loguru import logger
+
+from core.camunda import CamundaClient
+from core.camunda.variables import TypedValue
+from core.contracts import BpmnErrorOutcome, CompleteOutcome, FailureOutcome, ResultMessage, TrackedOutcome
+from core.contracts.base import TypedVariable
+from core.errors import CamundaConflict, CamundaNotFound, ContractError
+from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
+from core.tracking import TrackedItem
+
+DEFAULT_MAX_RETRIES = 3
+RETRY_TIMEOUT_MS = 30_000
+
+CancelledHook = Callable[[LedgerEntry], None]
+TrackedHook = Callable[[LedgerEntry], None]
+
+
+class Settler:
+    def __init__(
+        self,
+        client: CamundaClient,
+        ledger: SqliteLedger,
+        *,
+        on_cancelled: CancelledHook | None = None,
+        on_tracked: TrackedHook | None = None,
+    ) -> None:
+        self._client = client
+        self._ledger = ledger
+        self._on_cancelled = on_cancelled
+        self._on_tracked = on_tracked
+
+    def settle(self, result: ResultMessage) -> str:
+        """Apply ``result``; returns what happened (completed, failed, bpmn_error, tracked, …)."""
+        task_id = result.external_task_id
+        entry = self._ledger.get(task_id)
+        if entry is not None and entry.state in FINAL_STATES:
+            logger.info("task={} already settled as {}: nothing to do", task_id, entry.state)
+            return "duplicate"
+        worker_id = _worker_id(entry, result)
+        try:
+            return self._apply(result, entry, worker_id)
+        except CamundaNotFound as err:
+            return self._cancelled(task_id, entry, err)
+        except CamundaConflict as err:
+            logger.error("task={} not settled, the engine refused: {}", task_id, err.engine_message)
+            if entry is not None:
+                self._ledger.mark(task_id, entry.state, error=f"conflict: {err.engine_message}")
+            return "conflict"
+
+    def _apply(self, result: ResultMessage, entry: LedgerEntry | None, worker_id: str) -> str:
+        outcome = result.outcome
+        task_id = result.external_task_id
+        if isinstance(outcome, TrackedOutcome):
+            if entry is not None:
+                self._ledger.record_external(task_id, outcome.reference.id, outcome.reference.url)
+                self._ledger.mark(task_id, TaskState.TRACKED)
+                if self._on_tracked:
+                    self._on_tracked(self._ledger.get(task_id) or entry)
+            return "tracked"
+        if isinstance(outcome, CompleteOutcome):
+            self._client.complete(task_id, worker_id, _values(outcome.variables))
+            return self._done(task_id, TaskState.COMPLETED, "completed")
+        if isinstance(outcome, BpmnErrorOutcome):
+            return self._bpmn_error(result, outcome, worker_id)
+        return self._failure(result, outcome, worker_id)
+
+    def _bpmn_error(self, result: ResultMessage, outcome: BpmnErrorOutcome, worker_id: str) -> str:
+        task_id = result.external_task_id
+        ref = result.task
+        caught = ref is not None and (
+            bool(ref.catches_all_errors) or outcome.code in (ref.caught_error_codes or [])
+        )
+        if caught:
+            self._client.bpmn_error(
+                task_id,
+                worker_id,
+                error_code=outcome.code,
+                error_message=outcome.message,
+                variables=_values(outcome.variables),
+            )
+            return self._done(task_id, TaskState.BPMN_ERROR, "bpmn_error")
+        activity = ref.activity_id if ref else "?"
+        message = (
+            f"BPMN error {outcome.code} is not caught by activity {activity}: {outcome.message or ''}".strip()
+        )
+        self._client.failure(
+            task_id, worker_id, error_message=message, error_details=outcome.message, retries=0
+        )
+        return self._done(task_id, TaskState.FAILED, "incident")
+
+    def _failure(self, result: ResultMessage, outcome: FailureOutcome, worker_id: str) -> str:
+        task_id = result.external_task_id
+        retries = 0
+        if outcome.retryable:
+            known = result.task.retries if result.task else None
+            retries = max((known if known is not None else DEFAULT_MAX_RETRIES) - 1, 0)
+        self._client.failure(
+            task_id,
+            worker_id,
+            error_message=outcome.message,
+            error_details=outcome.details,
+            retries=retries,
+            retry_timeout_ms=RETRY_TIMEOUT_MS if retries else 0,
+        )
+        return self._done(task_id, TaskState.FAILED, "incident" if retries == 0 else "failed-will-retry")
+
+    def _done(self, task_id: str, state: TaskState, label: str) -> str:
+        self._ledger.mark(task_id, state)
+        return label
+
+    def _cancelled(self, task_id: str, entry: LedgerEntry | None, err: CamundaNotFound) -> str:
+        logger.warning(
+            "task={} is gone from the engine (instance cancelled?): {}", task_id, err.engine_message
+        )
+        if entry is not None:
+            self._ledger.mark(task_id, TaskState.CANCELLED, error=err.engine_message)
+            if entry.external_id and self._on_cancelled:
+                self._on_cancelled(entry)
+        return "cancelled"
+
+
+def _worker_id(entry: LedgerEntry | None, result: ResultMessage) -> str:
+    """The worker that holds the lock now: the ledger knows the latest fetch, the message the first."""
+    if entry is not None and entry.worker_id:
+        return entry.worker_id
+    if result.task is not None and result.task.worker_id:
+        return result.task.worker_id
+    raise ContractError(f"task {result.external_task_id} is unknown here and the message names no worker_id")
+
+
+def _values(variables: Mapping[str, TypedVariable]) -> dict[str, Any]:
+    """Typed variables passed through to the engine exactly as typed."""
+    return {name: TypedValue(var.type, var.value, var.valueInfo or {}) for name, var in variables.items()}
+
+
+def tracked_item(entry: LedgerEntry) -> TrackedItem:
+    return TrackedItem(
+        external_task_id=entry.external_task_id,
+        external_id=entry.external_id or "",
+        external_url=entry.external_url,
+        process_instance_id=entry.process_instance_id,
+        activity_id=entry.activity_id,
+        topic=entry.topic,
+    )
