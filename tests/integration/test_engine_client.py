@@ -21,7 +21,9 @@ def deploy(engine: CamundaClient, key: str, steps: list[Step]) -> None:
     engine.create_deployment(f"test-{key}", {f"{key}.bpmn": chain_process(key, steps).encode()})
 
 
-def fetch(engine: CamundaClient, topic: str, *, worker: str = WORKER, lock_ms: int = 30_000, max_tasks: int = 10):
+def fetch(
+    engine: CamundaClient, topic: str, *, worker: str = WORKER, lock_ms: int = 30_000, max_tasks: int = 10
+):
     return engine.fetch_and_lock(worker, [FetchTopic(topic, lock_ms)], max_tasks=max_tasks)
 
 
@@ -59,7 +61,13 @@ def test_complete_keeps_variable_types(engine: CamundaClient, unique: str) -> No
     engine.complete(
         task.id,
         WORKER,
-        {"payload": {"items": [1, 2], "name": "Пётр"}, "when": when, "big": 2**40, "ok": True, "nothing": None},
+        {
+            "payload": {"items": [1, 2], "name": "Пётр"},
+            "when": when,
+            "big": 2**40,
+            "ok": True,
+            "nothing": None,
+        },
     )
     raw = engine.raw_process_instance_variables(instance["id"])
     assert {name: raw[name]["type"] for name in raw} == {
@@ -106,7 +114,9 @@ def test_bpmn_error_takes_the_boundary_path(engine: CamundaClient, unique: str) 
     deploy(engine, key, [Step("a", f"a-{unique}", catches=("NOT_FOUND",))])
     instance = engine.start_process_instance(key)
     (task,) = fetch(engine, f"a-{unique}")
-    engine.bpmn_error(task.id, WORKER, error_code="NOT_FOUND", error_message="no such lead", variables={"why": "x"})
+    engine.bpmn_error(
+        task.id, WORKER, error_code="NOT_FOUND", error_message="no such lead", variables={"why": "x"}
+    )
     activities = {row["activityId"] for row in engine.history_activity_instances(instance["id"])}
     assert "End_Boundary_a_NOT_FOUND" in activities and "end" not in activities
 

@@ -1,0 +1,98 @@
+"""Opening pika connections and pacing reconnects.
+
+pika is not thread-safe: every connection made here belongs to the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+from typing import Any
+
+import pika
+import pika.exceptions
+from loguru import logger
+
+from core.errors import BrokerUnavailable
+from core.transport.settings import BrokerSettings
+
+#: pika errors that mean "the connection (or the broker) is gone": reconnect, then carry on.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    pika.exceptions.AMQPConnectionError,
+    pika.exceptions.ConnectionWrongStateError,
+    pika.exceptions.StreamLostError,
+    ConnectionError,
+    OSError,
+)
+
+
+def connection_parameters(settings: BrokerSettings, connection_name: str) -> pika.URLParameters:
+    """pika parameters for one connection; ``connection_name`` shows in the management UI."""
+    params = pika.URLParameters(settings.url)
+    params.heartbeat = settings.heartbeat_s
+    params.socket_timeout = settings.connect_timeout_s
+    params.stack_timeout = settings.connect_timeout_s * 2
+    # A broker under a resource alarm blocks publishers; give up instead of hanging forever.
+    params.blocked_connection_timeout = settings.confirm_timeout_s
+    params.connection_attempts = 1  # retries are ours (backoff with jitter), not pika's
+    params.client_properties = {"connection_name": connection_name, "product": "exchanger"}
+    if settings.url.startswith("amqps:"):
+        # Always verify the certificate; only the CA bundle is configurable.
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        params.ssl_options = pika.SSLOptions(context, server_hostname=settings.host)
+    return params
+
+
+def open_blocking(settings: BrokerSettings, connection_name: str) -> Any:
+    """Open a ``BlockingConnection`` owned by the calling thread.
+
+    Raises:
+        BrokerUnavailable: the broker cannot be reached or refused the login.
+    """
+    try:
+        connection = pika.BlockingConnection(connection_parameters(settings, connection_name))
+    except (pika.exceptions.AMQPError, *CONNECTION_ERRORS) as err:
+        raise BrokerUnavailable(f"cannot connect to {settings.redacted_url}: {describe(err)}") from err
+    logger.debug("connected to {} as {}", settings.redacted_url, connection_name)
+    return connection
+
+
+def close_quietly(connection: Any) -> None:
+    """Close a BlockingConnection, ignoring errors from one that is already dead."""
+    try:
+        if connection is not None and connection.is_open:
+            connection.close()
+    except (pika.exceptions.AMQPError, *CONNECTION_ERRORS) as err:
+        logger.debug("ignored error while closing a broker connection: {}", describe(err))
+
+
+def describe(err: BaseException | None) -> str:
+    """A short, password-free description of a pika error (some have an empty ``str``)."""
+    if err is None:
+        return "unknown reason"
+    text = str(err) or repr(err)
+    return f"{type(err).__name__}: {text}" if type(err).__name__ not in text else text
+
+
+class Backoff:
+    """Reconnect delays: exponential from ``min_s`` to ``max_s``, with jitter.
+
+    The jitter ("equal jitter": a delay between half and all of the step) keeps a fleet of
+    consumers from reconnecting in lock-step after a broker restart.
+    """
+
+    def __init__(self, min_s: float, max_s: float, rng: random.Random | None = None) -> None:
+        self._min_s = min_s
+        self._max_s = max_s
+        self._attempt = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next attempt; grows with every call until ``reset``."""
+        step = min(self._max_s, self._min_s * (2**self._attempt))
+        self._attempt = min(self._attempt + 1, 32)  # cap the exponent; the step is capped anyway
+        return self._rng.uniform(step / 2, step)
+
+    def reset(self) -> None:
+        """Start again from ``min_s`` (after a connection that worked)."""
+        self._attempt = 0

@@ -1,0 +1,349 @@
+"""The RabbitMQ transport against a real broker (scripts/services.sh start rabbitmq)."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from subprocess import DEVNULL, PIPE
+
+import pytest
+
+from core.errors import BrokerUnavailable, PublishError, PublishUnroutable
+from core.transport import (
+    TASKS_EXCHANGE,
+    UNROUTED_QUEUE,
+    BrokerAdmin,
+    BrokerSettings,
+    Consumer,
+    Delivery,
+    Handler,
+    OutgoingMessage,
+    Publisher,
+    RabbitTransport,
+    ThreadLocalPublisher,
+    Topology,
+)
+from tests.integration.broker_fixtures import (
+    Collector,
+    broker_app_stopped,
+    broker_settings,
+    close_connections_named,
+    delete_everything_with_prefix,
+    get_one,
+    isolated_settings,
+    queue_consumers,
+    queue_depth,
+    require_rabbitmq,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+__all__ = ["broker_settings"]  # the fixture, imported so pytest finds it
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPOLOGY = Topology.for_systems(["sysa"], {"sysa.queue": [300]})
+
+
+@pytest.fixture
+def settings(broker_settings: BrokerSettings) -> BrokerSettings:
+    """This test's settings, with the standard topology declared."""
+    RabbitTransport(broker_settings).declare(TOPOLOGY)
+    return broker_settings
+
+
+@pytest.fixture
+def publisher(settings: BrokerSettings) -> Iterator[Publisher]:
+    with Publisher(settings, "test-publisher") as publisher:
+        yield publisher
+
+
+@pytest.fixture
+def consumers() -> Iterator[list[Consumer]]:
+    started: list[Consumer] = []
+    yield started
+    for consumer in started:
+        consumer.stop(timeout=0.2)
+
+
+def consume(
+    settings: BrokerSettings, started: list[Consumer], queue: str, handler: Handler, prefetch: int = 10
+) -> Consumer:
+    """Start a consumer that the ``consumers`` fixture stops, and wait until it consumes."""
+    consumer = Consumer(settings, [queue], handler, prefetch=prefetch)
+    consumer.start()
+    started.append(consumer)
+    wait_until(lambda: consumer.is_connected, what="the consumer to connect")
+    return consumer
+
+
+def test_a_confirmed_publish_arrives_persistent_with_its_headers(settings, publisher) -> None:
+    publisher.publish(TASKS_EXCHANGE, "sysa", b'{"n": 1}', message_id="m1", headers={"trace-id": "t1"})
+
+    got = get_one(settings, "sysa.queue")
+
+    assert got is not None
+    _method, properties, body = got
+    assert body == b'{"n": 1}'
+    assert (properties.delivery_mode, properties.message_id, properties.content_type) == (
+        2,
+        "m1",
+        "application/json",
+    )
+    assert properties.headers == {"trace-id": "t1"}
+
+
+def test_publish_many_confirms_a_batch_of_500(settings, publisher) -> None:
+    items = [OutgoingMessage("", "sysa.sent.queue", b"{}", f"m{i}") for i in range(500)]
+
+    results = publisher.publish_many(items)
+
+    assert results == [None] * 500
+    assert queue_depth(settings, "sysa.sent.queue") == 500
+
+
+def test_a_mandatory_publish_to_a_missing_queue_is_unroutable(publisher) -> None:
+    with pytest.raises(PublishUnroutable):
+        publisher.publish("", "no.such.queue", b"{}", message_id="m1")
+
+    results = publisher.publish_many(
+        [
+            OutgoingMessage("", "sysa.sent.queue", b"{}", "ok"),
+            OutgoingMessage("", "no.such.queue", b"{}", "bad"),
+        ]
+    )
+    assert results[0] is None and isinstance(results[1], PublishUnroutable)
+
+
+def test_an_unknown_system_lands_in_the_alternate_exchange_queue(settings, publisher) -> None:
+    publisher.publish(TASKS_EXCHANGE, "no-such-system", b"{}", message_id="m1")
+
+    assert queue_depth(settings, UNROUTED_QUEUE) == 1
+
+
+def test_a_missing_exchange_fails_the_publish_and_the_publisher_recovers(settings, publisher) -> None:
+    with pytest.raises(PublishError, match="NOT_FOUND"):
+        publisher.publish("no.such.exchange", "x", b"{}", message_id="m1")
+
+    publisher.publish("", "sysa.sent.queue", b"{}", message_id="m2")
+    assert queue_depth(settings, "sysa.sent.queue") == 1
+
+
+CHILD = """
+import sys
+from core.transport import BrokerSettings, Consumer
+def hold(delivery):
+    print("received", delivery.message_id, flush=True)  # and never ack
+Consumer(BrokerSettings(url=sys.argv[1], prefix=sys.argv[2]), [sys.argv[3]], hold).start()
+sys.stdin.read()
+"""
+
+
+def test_a_message_is_redelivered_after_its_consumer_dies_before_acking(
+    settings, publisher, consumers
+) -> None:
+    command = [sys.executable, "-c", CHILD, settings.url, settings.prefix, "sysa.queue"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(command, cwd=ROOT, env=env, stdin=PIPE, stdout=PIPE, stderr=DEVNULL) as child:
+        try:
+            publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m1")
+            assert child.stdout is not None
+            ready, _, _ = select.select([child.stdout], [], [], 15)
+            assert ready and child.stdout.readline().split() == [b"received", b"m1"]
+        finally:
+            child.kill()  # SIGKILL: no goodbye to the broker, only a dead socket
+
+    handler = Collector()
+    consume(settings, consumers, "sysa.queue", handler)
+
+    [delivery] = handler.wait_for(1)
+    assert (delivery.message_id, delivery.redelivered) == ("m1", True)
+
+
+def test_consumer_and_publisher_come_back_after_a_broker_restart(settings, publisher, consumers) -> None:
+    handler = Collector()
+    consumer = consume(settings, consumers, "sysa.queue", handler)
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="before")
+    handler.wait_for(1)
+
+    with broker_app_stopped(settings):
+        wait_until(lambda: not consumer.is_connected, what="the consumer to notice the broker is gone")
+        with pytest.raises(BrokerUnavailable):
+            publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="during")
+
+    wait_until(lambda: consumer.is_connected, timeout=30, what="the consumer to reconnect")
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="after")
+    assert [d.message_id for d in handler.wait_for(2)] == ["before", "after"]
+
+
+def test_acks_from_worker_threads_settle_every_delivery(settings, publisher, consumers) -> None:
+    acked: list[str | None] = []
+
+    def ack(delivery: Delivery) -> None:
+        delivery.ack()
+        acked.append(delivery.message_id)
+
+    with ThreadPoolExecutor(4) as pool:
+
+        def hand_over(delivery: Delivery) -> None:
+            pool.submit(ack, delivery)
+
+        consumer = consume(settings, consumers, "sysa.queue", hand_over, prefetch=20)
+        publisher.publish_many([OutgoingMessage(TASKS_EXCHANGE, "sysa", b"{}", f"m{i}") for i in range(300)])
+        wait_until(lambda: len(acked) == 300 and consumer.in_flight == 0, what="300 acks")
+
+    consumer.stop(timeout=5)  # anything not really acked would be requeued by the close
+    assert queue_depth(settings, "sysa.queue") == 0
+
+
+def test_a_delay_queue_returns_the_message_after_its_ttl(settings, publisher, consumers) -> None:
+    handler = Collector()
+    consume(settings, consumers, "sysa.queue", handler)
+
+    sent_at = time.monotonic()
+    publisher.publish("", TOPOLOGY.retry_queue("sysa.queue", 300), b"{}", message_id="m1")
+    [delivery] = handler.wait_for(1)
+
+    assert handler.received_at[0] - sent_at >= 0.3
+    assert (delivery.message_id, delivery.queue, delivery.routing_key) == ("m1", "sysa.queue", "sysa.queue")
+
+
+def test_prefetch_limits_unacked_deliveries(settings, publisher, consumers) -> None:
+    handler = Collector(ack=False)
+    consumer = consume(settings, consumers, "sysa.queue", handler, prefetch=2)
+
+    publisher.publish_many([OutgoingMessage(TASKS_EXCHANGE, "sysa", b"{}", f"m{i}") for i in range(5)])
+    held = handler.wait_for(2)
+
+    wait_until(lambda: queue_depth(settings, "sysa.queue") == 3, what="3 messages held back by the broker")
+    assert (len(handler.deliveries), consumer.in_flight) == (2, 2)
+    held[0].ack()
+    handler.wait_for(3)
+    wait_until(lambda: queue_depth(settings, "sysa.queue") == 2, what="one more delivery")
+
+
+def test_stop_waits_for_in_flight_work_and_requeues_what_is_left(settings, publisher) -> None:
+    handler = Collector(ack=False)
+    consumer = Consumer(settings, ["sysa.queue"], handler, prefetch=5)
+    consumer.start()
+    publisher.publish_many([OutgoingMessage(TASKS_EXCHANGE, "sysa", b"{}", f"m{i}") for i in range(2)])
+    first, _second = handler.wait_for(2)
+
+    first.ack()  # settled during stop's grace period; the second one never is
+    consumer.stop(timeout=0.5)
+
+    assert queue_depth(settings, "sysa.queue") == 1
+    again = Collector()
+    replacement = Consumer(settings, ["sysa.queue"], again)
+    replacement.start()
+    try:
+        [delivery] = again.wait_for(1)
+        assert (delivery.message_id, delivery.redelivered) == ("m1", True)
+    finally:
+        replacement.stop(timeout=1)
+
+
+def test_a_failing_handler_gets_the_message_again(settings, publisher, consumers) -> None:
+    attempts: list[bool] = []
+
+    def flaky(delivery: Delivery) -> None:
+        attempts.append(delivery.redelivered)
+        if not delivery.redelivered:
+            raise RuntimeError("boom")
+        delivery.ack()
+
+    consume(settings, consumers, "sysa.queue", flaky)
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m1")
+
+    wait_until(lambda: attempts == [False, True], what="the redelivery")
+
+
+def test_a_quorum_topology_declares_and_its_delay_queue_works() -> None:
+    settings = isolated_settings(queue_type="quorum")
+    require_rabbitmq(settings)
+    try:
+        with BrokerAdmin(settings) as admin:
+            admin.declare(TOPOLOGY)
+            admin.declare(TOPOLOGY)  # idempotent
+        with Publisher(settings) as publisher:
+            publisher.publish("", TOPOLOGY.retry_queue("sysa.queue", 300), b"{}", message_id="m1")
+        wait_until(lambda: queue_depth(settings, "sysa.queue") == 1, what="the delayed message")
+    finally:
+        delete_everything_with_prefix(settings)
+
+
+def test_a_publisher_reconnects_when_the_broker_closed_its_connection(settings) -> None:
+    name = f"publisher-{settings.prefix}"
+    with Publisher(settings, name) as publisher:
+        publisher.publish("", "sysa.sent.queue", b"{}", message_id="m1")
+        assert close_connections_named(name) == 1
+
+        publisher.publish("", "sysa.sent.queue", b"{}", message_id="m2")  # no error: a new connection
+
+    assert queue_depth(settings, "sysa.sent.queue") == 2
+
+
+def test_a_consumer_with_a_topology_recreates_a_deleted_queue_and_resumes(settings, publisher) -> None:
+    handler = Collector()
+    consumer = Consumer(settings, ["sysa.queue"], handler, topology=TOPOLOGY)
+    consumer.start()
+    try:
+        wait_until(lambda: consumer.is_connected, what="the consumer to connect")
+        with BrokerAdmin(settings) as admin:
+            admin.delete_queue("sysa.queue")  # the broker cancels the consumer
+        wait_until(
+            lambda: queue_depth(settings, "sysa.queue") is not None, what="the queue to be declared again"
+        )
+        wait_until(lambda: consumer.is_connected, what="the consumer to resume")
+
+        publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m1")
+        assert handler.wait_for(1)[0].message_id == "m1"
+    finally:
+        consumer.stop(timeout=1)
+
+
+def test_a_publisher_belongs_to_one_thread_and_the_thread_local_one_gives_each_its_own(settings) -> None:
+    with Publisher(settings) as publisher:
+        publisher.publish("", "sysa.sent.queue", b"{}", message_id="m0")
+        with ThreadPoolExecutor(1) as other, pytest.raises(RuntimeError, match="one thread"):
+            other.submit(publisher.publish, "", "sysa.sent.queue", b"{}", message_id="x").result()
+
+    shared = ThreadLocalPublisher(settings)
+    together = threading.Barrier(3)
+
+    def publish_from_this_thread(i: int) -> int:
+        shared.publish("", "sysa.sent.queue", b"{}", message_id=f"m{i}")
+        together.wait(timeout=10)  # all three publishers alive at once, so their ids differ
+        identity = id(shared.get())
+        together.wait(timeout=10)
+        shared.close()
+        return identity
+
+    with ThreadPoolExecutor(3) as pool:
+        identities = set(pool.map(publish_from_this_thread, range(3)))
+
+    assert len(identities) == 3
+    assert queue_depth(settings, "sysa.sent.queue") == 4
+
+
+def test_stop_intake_takes_no_new_deliveries_while_in_flight_work_finishes(settings, publisher) -> None:
+    handler = Collector(ack=False)
+    consumer = Consumer(settings, ["sysa.queue"], handler, prefetch=5)
+    consumer.start()
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m0")
+    [held] = handler.wait_for(1)
+
+    consumer.stop_intake(timeout=10)
+    wait_until(lambda: queue_consumers(settings, "sysa.queue") == 0, what="the consumption to be cancelled")
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m1")
+    held.ack()  # in-flight work still settles after intake stopped
+    consumer.stop()
+
+    assert [d.message_id for d in handler.deliveries] == ["m0"]
+    assert queue_depth(settings, "sysa.queue") == 1  # m1 waits; m0 was acked, not requeued
