@@ -40,13 +40,28 @@ def _json_sink(stream: TextIO) -> Any:
             "msg": record["message"],
             "logger": record["name"],
         }
-        entry.update({k: v for k, v in record["extra"].items() if not k.startswith("_") and k != "service"})
+        entry.update(
+            {k: _scrub(v) for k, v in record["extra"].items() if not k.startswith("_") and k != "service"}
+        )
         if record["exception"] is not None:
             entry["exception"] = redact(str(record["exception"].value))
         stream.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         stream.flush()
 
     return write
+
+
+def _scrub(value: Any) -> Any:
+    """Redact bound extras (``logger.bind(url=...)``) before they reach a JSON line."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {str(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))
 
 
 def _text_sink(stream: TextIO) -> Any:
@@ -81,3 +96,5 @@ def setup_logging(
     else:
         logger.add(_text_sink(out), level=level.upper(), format=TEXT_FORMAT, colorize=False)
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.WARNING, force=True)
+    # pika logs every failed connection attempt at ERROR; our transport reports those itself.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

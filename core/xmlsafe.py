@@ -50,7 +50,7 @@ def parse_xml(
         raise MalformedXmlError(f"{source}: not well-formed XML{where}: {err.msg}", line=line) from None
     if root is None:
         raise MalformedXmlError(f"{source}: empty document")
-    if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 document the byte check cannot see
+    if root.getroottree().docinfo.internalDTD is not None:  # e.g. UTF-16, unseen by the byte check
         raise UnsafeXmlError(f"{source}: DTDs and entity declarations are not allowed")
     return root
 

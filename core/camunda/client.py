@@ -57,6 +57,8 @@ class CamundaClient:
                 files=files,
                 timeout=timeout,
                 headers=headers,
+                # Per request: requests lets REQUESTS_CA_BUNDLE override a session's CA bundle.
+                verify=self.settings.verify,
             )
         except (requests.ConnectionError, requests.Timeout) as err:
             raise CamundaUnavailable(

@@ -47,7 +47,7 @@ class FileRef:
 
 def format_date(value: datetime) -> str:
     """Render an aware datetime the way the engine's default date format expects."""
-    if value.tzinfo is None:
+    if value.utcoffset() is None:  # naive (a tzinfo that gives no offset is naive too)
         raise ContractError(f"datetime {value.isoformat()} has no time zone; Date variables need one")
     millis = f"{value.microsecond // 1000:03d}"
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + millis + value.strftime("%z")
@@ -85,14 +85,18 @@ def encode_value(value: Any) -> dict[str, Any]:
             "value": format_date(datetime(value.year, value.month, value.day, tzinfo=UTC)),
         }
     if isinstance(value, dict | list | tuple):
-        return {"type": "Json", "value": json.dumps(value, ensure_ascii=False, default=_json_default)}
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_json_default)
+        except (TypeError, ValueError) as err:
+            raise ContractError(f"cannot send this value as a Json process variable: {err}") from None
+        return {"type": "Json", "value": text}
     if isinstance(value, bytes):
         return {"type": "Bytes", "value": base64.b64encode(value).decode("ascii")}
     raise ContractError(f"cannot send a value of type {type(value).__name__} as a process variable")
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetime too (a subclass)
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
@@ -103,7 +107,15 @@ def encode_variables(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def decode_value(name: str, raw: Mapping[str, Any], process_instance_id: str | None = None) -> Any:
-    """One engine typed value → Python."""
+    """One engine typed value → Python; a value that does not read as its type is a ContractError."""
+    try:
+        return _decode_value(name, raw, process_instance_id)
+    except (ValueError, TypeError) as err:  # bad JSON, date or base64 (binascii.Error is a ValueError)
+        kind = raw.get("type") if isinstance(raw, Mapping) else None
+        raise ContractError(f"variable {name!r} of type {kind}: unreadable value: {err}") from None
+
+
+def _decode_value(name: str, raw: Mapping[str, Any], process_instance_id: str | None) -> Any:
     kind = str(raw.get("type") or "Null")
     value = raw.get("value")
     info = raw.get("valueInfo") or {}

@@ -24,6 +24,8 @@ CONFIG_FILES: dict[str, str | None] = {
     "routing.yaml": "routing",
 }
 FILE_ROOT_KEYS = {"systems.yaml": "systems", "routing.yaml": "rules"}
+# Secret variables that hold a URL: only the password in them is the secret.
+URL_SECRET_ENV_KEYS = {"RABBITMQ_URL", "LEDGER_DSN"}
 
 
 def load_settings(
@@ -97,16 +99,16 @@ def _merge_env(
     for name, value in environ.items():
         if name in ENV_KEYS:
             if name in SECRET_ENV_KEYS:
-                for part in _secret_parts(value):
+                for part in _secret_parts(name, value):
                     register_secret(part)
             _put(merged, sources, tuple(ENV_KEYS[name].split(".")), value, f"environment variable {name}")
         elif name.startswith(RESERVED_PREFIX) and name != "EXCHANGER_CONFIG_DIR":
             raise ConfigError(f"unknown environment variable {name}", key=name, source="environment")
 
 
-def _secret_parts(value: str) -> list[str]:
+def _secret_parts(name: str, value: str) -> list[str]:
     """What to mask of a secret variable: a URL's password (so its host stays readable), else all."""
-    if "://" not in value:
+    if name not in URL_SECRET_ENV_KEYS or "://" not in value:
         return [value]
     try:
         password = urlsplit(value).password
