@@ -1,0 +1,113 @@
+"""``python -m tools.sandbox``: the Bitrix24 sandbox and, when available, the StormBPMN one.
+
+The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
+and ``--stormbpmn-dir`` names a folder of diagrams.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import threading
+from http.server import HTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+from loguru import logger
+
+from core.logs import setup_logging
+from tools.sandbox.bitrix24 import make_server
+
+
+def _stormbpmn_server(host: str, port: int, diagrams: Path | None, api_key: str) -> HTTPServer | None:
+    if diagrams is None:
+        logger.info("StormBPMN sandbox skipped: no --stormbpmn-dir")
+        return None
+    try:
+        module: Any = importlib.import_module("tools.sandbox.stormbpmn")
+    except ImportError as exc:
+        logger.warning("StormBPMN sandbox skipped: {}", exc)
+        return None
+    server: HTTPServer = module.make_server(host, port, diagrams, api_key)
+    return server
+
+
+def _serve(name: str, server: HTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    logger.info("{} sandbox on http://{}:{}/", name, host, port)
+    return thread
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8090, show_default=True, help="Bitrix24 sandbox port.")
+@click.option("--webhook-user", default="1", show_default=True, help="User id in the webhook path.")
+@click.option(
+    "--webhook-code",
+    envvar="SANDBOX_BITRIX24_WEBHOOK_CODE",
+    default="sandboxsecret",
+    show_default=True,
+    help="Secret code in the webhook path (env SANDBOX_BITRIX24_WEBHOOK_CODE).",
+)
+@click.option("--rate", default=2.0, show_default=True, help="Leaky bucket drain, requests per second.")
+@click.option("--burst", default=50, show_default=True, help="Leaky bucket size.")
+@click.option("--auto-close-after-s", type=float, default=None, help="Close each new task after this delay.")
+@click.option("--stormbpmn-port", default=8091, show_default=True, help="StormBPMN sandbox port.")
+@click.option(
+    "--stormbpmn-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of BPMN diagrams for the StormBPMN sandbox (without it, no StormBPMN sandbox).",
+)
+@click.option(
+    "--stormbpmn-api-key", envvar="SANDBOX_STORMBPMN_API_KEY", default="sandbox-key", show_default=True
+)
+def main(
+    host: str,
+    port: int,
+    webhook_user: str,
+    webhook_code: str,
+    rate: float,
+    burst: int,
+    auto_close_after_s: float | None,
+    stormbpmn_port: int,
+    stormbpmn_dir: Path | None,
+    stormbpmn_api_key: str,
+) -> None:
+    """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
+    setup_logging("sandbox")
+    servers: dict[str, HTTPServer] = {
+        "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
+    }
+    storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
+    if storm is not None:
+        servers["StormBPMN"] = storm
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    for name, server in servers.items():
+        _serve(name, server)
+    bitrix_port = servers["Bitrix24"].server_address[1]
+    logger.info(
+        "Bitrix24 webhook: http://{}:{}/rest/{}/***/ (code from --webhook-code)",
+        host,
+        bitrix_port,
+        webhook_user,
+    )
+    stop.wait()
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+    logger.info("sandboxes stopped")
+
+
+if __name__ == "__main__":
+    main()
