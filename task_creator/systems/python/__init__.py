@@ -1,0 +1,83 @@
+"""The ``python`` system: in-process handlers registered by topic.
+
+``create_router(options)`` registers the built-in handlers (``echo``, ``http.request``,
+``data.aggregate``, ``data.filter``, ``data.transform``; each also as ``python.<topic>``) and
+then every module named in ``options["handler_modules"]``. Such a module defines
+``register(router, options)`` and adds its handlers with ``@router.topic(...)``; see
+``docs/python-handlers.md``. The options handed on carry ``session``: the process's shared
+``requests.Session``, which user handlers may use too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from loguru import logger
+
+from task_creator.errors import CreatorError, SystemLoadError
+from task_creator.router import TaskRouter
+from task_creator.systems.python import data, echo, http_request
+
+SYSTEM = "python"
+SOURCE = "config/systems.yaml"
+KEY = "handler_modules"
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def create_router(options: Mapping[str, Any]) -> TaskRouter:
+    """The router with the built-in handlers and those of the configured modules."""
+    module_names = _module_names(options)
+    options = {**options, "session": _session(options)}
+    router = TaskRouter(SYSTEM)
+    for builtin in (echo, http_request, data):
+        builtin.register(router, options)
+    for name in module_names:
+        load_handler_module(router, name, options)
+    logger.info("python handlers: {} topics", len(router.topics))
+    return router
+
+
+def load_handler_module(router: TaskRouter, name: str, options: Mapping[str, Any]) -> None:
+    """Import ``name`` and call its ``register(router, options)``; failures name the module."""
+    if not _MODULE_NAME.fullmatch(name):
+        raise SystemLoadError(f"handler module {name!r} is not a dotted module name", key=KEY, source=SOURCE)
+    try:
+        module = importlib.import_module(name)
+    except Exception as err:  # a broken module may raise anything at import time
+        raise SystemLoadError(
+            f"handler module {name!r} cannot be imported: {err}", key=KEY, source=SOURCE
+        ) from err
+    register = getattr(module, "register", None)
+    if not callable(register):
+        raise SystemLoadError(f"handler module {name!r} has no register(router, options) function")
+    try:
+        register(router, options)
+    except CreatorError:  # DuplicateTopicError and friends already say what is wrong
+        raise
+    except Exception as err:
+        raise SystemLoadError(f"handler module {name!r}: register() failed: {err}") from err
+    logger.info("python handler module {} loaded", name)
+
+
+def _module_names(options: Mapping[str, Any]) -> list[str]:
+    names = options.get(KEY) or []
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise SystemLoadError(
+            "options.handler_modules must be a list of module names", key=KEY, source=SOURCE
+        )
+    return list(names)
+
+
+def _session(options: Mapping[str, Any]) -> Any:
+    """The shared session: the one given (tests) or a new pooled one; checks ca_bundle."""
+    ca_bundle = options.get("ca_bundle")
+    if ca_bundle is not None and not (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
+        raise SystemLoadError(
+            f"options.ca_bundle {ca_bundle!r} is not a file", key="ca_bundle", source=SOURCE
+        )
+    return options.get("session") or requests.Session()
