@@ -56,6 +56,7 @@ def run(settings: AppSettings, stop: threading.Event) -> None:
         heartbeat=Heartbeat(settings.state_dir, HEARTBEAT_NAME),
         stop=stop,
         broker_probe=lambda: wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:probe"),
+        discovers=router.needs_discovery(),
     )
     try:
         loop.run()

@@ -37,6 +37,7 @@ class FetchLoop:
         heartbeat: Heartbeat,
         stop: threading.Event,
         broker_probe: Callable[[], None],
+        discovers: bool = True,
     ) -> None:
         self._worker_id = worker_id
         self._config = config
@@ -46,6 +47,7 @@ class FetchLoop:
         self._heartbeat = heartbeat
         self._stop = stop
         self._broker_probe = broker_probe
+        self._discovers = discovers  # some rule needs discovery (globs, conditions), not only exact topics
         self._backoff = Backoff(0.5, 30.0)
         self._plan = FetchPlan(())
         self._planned_at = 0.0
@@ -84,7 +86,7 @@ class FetchLoop:
             self._worker_id,
             self._plan.topics,
             max_tasks=self._config.max_tasks,
-            async_response_timeout_ms=self._config.async_response_timeout_ms or None,
+            async_response_timeout_ms=self._long_poll_ms(),
             use_priority=self._config.use_priority,
         )
         self.fetches += 1
@@ -93,6 +95,14 @@ class FetchLoop:
             self._dispatcher.dispatch(tasks)
         elif not self._config.async_response_timeout_ms:
             self._stop.wait(IDLE_PAUSE_S)
+
+    def _long_poll_ms(self) -> int | None:
+        """The long poll may not outlast discovery: a new topic is only fetched once it is planned."""
+        if not self._config.async_response_timeout_ms:
+            return None
+        if not self._discovers:
+            return self._config.async_response_timeout_ms
+        return min(self._config.async_response_timeout_ms, int(self._config.topic_discovery_interval_s * 1000))
 
     def _refresh_plan(self) -> None:
         if time.monotonic() - self._planned_at < self._config.topic_discovery_interval_s and self._planned_at:

@@ -65,6 +65,10 @@ class Router:
                 return False
         return True
 
+    def needs_discovery(self) -> bool:
+        """Whether topics beyond the exact ones can ever be fetched (glob or topic-less rules)."""
+        return any(rule.topic is None or is_glob(rule.topic) for rule in self.rules)
+
     def exact_topics(self) -> set[str]:
         """Topics named literally by some rule: always fetched, discovery or not."""
         return {rule.topic for rule in self.rules if rule.topic and not is_glob(rule.topic)}

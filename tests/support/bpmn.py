@@ -46,7 +46,10 @@ def chain_process(key: str, steps: list[Step], *, name: str | None = None, ttl: 
         + "".join(errors)
         + f'<bpmn:process id="{key}" name={quoteattr(name or key)} isExecutable="true" '
         f'camunda:historyTimeToLive="{ttl}">'
-        '<bpmn:startEvent id="start"/>' + "".join(tasks) + '<bpmn:endEvent id="end"/>' + "".join(flows)
+        '<bpmn:startEvent id="start"/>'
+        + "".join(tasks)
+        + '<bpmn:endEvent id="end"/>'
+        + "".join(flows)
         + "</bpmn:process></bpmn:definitions>"
     )
 
@@ -57,10 +60,13 @@ def _task_xml(step: Step) -> str:
         attrs += f" name={quoteattr(step.name)}"
     if step.priority is not None:
         attrs += f' camunda:taskPriority="{step.priority}"'
-    inner = f"<bpmn:documentation>{escape(step.documentation)}</bpmn:documentation>" if step.documentation else ""
+    inner = (
+        f"<bpmn:documentation>{escape(step.documentation)}</bpmn:documentation>" if step.documentation else ""
+    )
     if step.properties:
         props = "".join(
-            f"<camunda:property name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in step.properties.items()
+            f"<camunda:property name={quoteattr(k)} value={quoteattr(v)}/>"
+            for k, v in step.properties.items()
         )
         inner += f"<bpmn:extensionElements><camunda:properties>{props}</camunda:properties></bpmn:extensionElements>"
     return f"<bpmn:serviceTask {attrs}>{inner}</bpmn:serviceTask>"

@@ -1,0 +1,70 @@
+# Exchanger — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= .venv/bin/python
+PIP ?= .venv/bin/pip
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install venv services services-stop services-status demo test test-unit test-integration \
+        test-e2e lint format schemas bench clean
+
+help:
+	@echo "make demo            set everything up and run the demo processes end to end"
+	@echo "make test            run every test (unit, integration, e2e) against real services"
+	@echo "make lint            ruff and mypy"
+	@echo "make services        install/start RabbitMQ and both engines; services-stop, services-status"
+	@echo "make bench           the benchmark (docs/performance.md)"
+
+venv: .venv/.installed
+.venv/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+install: venv
+	scripts/services.sh install
+
+services: venv
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+services-status:
+	scripts/services.sh status
+
+demo: venv
+	scripts/services.sh start rabbitmq camunda
+	$(PY) -m tools.demo
+
+test: venv
+	scripts/services.sh start
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-unit: venv
+	$(PY) -m pytest -q tests/unit
+
+test-integration: venv
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: venv
+	$(PY) -m pytest -q tests/e2e
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy core universal_worker task_creator task_tracker camunda_sync tools
+
+format: venv
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+schemas: venv
+	$(PY) -m core.contracts.schemas docs/schemas
+
+bench: venv
+	scripts/services.sh start rabbitmq camunda
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf .state bench-results .mypy_cache .ruff_cache .pytest_cache

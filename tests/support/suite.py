@@ -1,0 +1,161 @@
+"""Runs the Exchanger processes as separate programs against the real services, per test.
+
+Each suite has its own config folder, state folder (ledger, heartbeats, logs) and broker
+prefix, so tests cannot see each other's messages; ``close`` stops every process and
+deletes the suite's queues.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core.transport import BrokerAdmin, BrokerSettings
+from tests.support.services import ENGINE_URLS, ROOT
+from tests.support.waiting import wait_for
+
+MODULES = {"worker": "universal_worker", "creator": "task_creator", "tracker": "task_tracker"}
+
+
+@dataclass
+class Suite:
+    root: Path
+    prefix: str
+    engine: str = "camunda"
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    def configure(
+        self,
+        *,
+        systems: dict[str, Any],
+        rules: list[dict[str, Any]],
+        worker: dict[str, Any] | None = None,
+        tracker: dict[str, Any] | None = None,
+    ) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        general = {
+            "state_dir": str(self.state_dir),
+            "camunda": {"url": ENGINE_URLS[self.engine]},
+            "rabbitmq": {"prefix": self.prefix},
+            "logging": {"format": "json", "level": "INFO"},
+            "worker": {
+                "async_response_timeout_ms": 2_000,
+                "topic_discovery_interval_s": 1,
+                "max_tasks": 100,
+                "worker_id": f"worker-{self.prefix}",
+                **(worker or {}),
+            },
+            "tracker": {"lock_check_interval_s": 0.5, **(tracker or {})},
+        }
+        (self.config_dir / "exchanger.yaml").write_text(yaml.safe_dump(general))
+        (self.config_dir / "systems.yaml").write_text(yaml.safe_dump({"systems": systems}))
+        (self.config_dir / "routing.yaml").write_text(yaml.safe_dump({"rules": rules}))
+
+    def env(self) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGER_", "CAMUNDA_", "RABBITMQ_"))
+        }
+        env.update({"EXCHANGER_CONFIG_DIR": str(self.config_dir), "PYTHONPATH": str(ROOT)})
+        return env
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start a process (``worker``, ``creator``, ``tracker``); its output goes to a log file."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path(name), "ab") as log:  # the child keeps its own copy of the handle
+            process = subprocess.Popen(
+                [sys.executable, "-m", MODULES[name], *args],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes[name] = process
+        return process
+
+    def log_path(self, name: str) -> Path:
+        return self.state_dir / f"{name}.log"
+
+    def log_lines(self, name: str) -> list[dict[str, Any]]:
+        lines = []
+        for raw in self.log_path(name).read_text(errors="replace").splitlines():
+            try:
+                lines.append(json.loads(raw))
+            except ValueError:
+                lines.append({"msg": raw})
+        return lines
+
+    def stop(self, name: str, *, timeout: float = 60) -> int:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=timeout)
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=10)
+
+    def wait_healthy(self, name: str, *args: str, timeout: float = 30) -> None:
+        """Wait until the process's --check passes (its loop runs and beats)."""
+
+        def healthy() -> bool:
+            if self.processes[name].poll() is not None:
+                raise AssertionError(f"{name} exited early:\n{self.log_path(name).read_text()[-3000:]}")
+            check = subprocess.run(
+                [sys.executable, "-m", MODULES[name], *args, "--check"],
+                cwd=ROOT,
+                env=self.env(),
+                capture_output=True,
+                timeout=30,
+            )
+            return check.returncode == 0
+
+        wait_for(healthy, timeout=timeout, interval=0.3, what=f"{name} to report healthy")
+
+    def broker(self) -> BrokerSettings:
+        return BrokerSettings(prefix=self.prefix)
+
+    def queue_depth(self, queue: str) -> int:
+        with BrokerAdmin(self.broker()) as admin:
+            return admin.queue_depth(queue) or 0
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            process = self.processes.pop(name)
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        with BrokerAdmin(self.broker()) as admin:
+            admin.delete_prefixed()
+
+
+def drain(settings: BrokerSettings, queue: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """Take every message off ``queue`` (base name): (message id, parsed JSON body) in order."""
+    from core.transport.connection import close_quietly, open_blocking
+
+    connection = open_blocking(settings, "test-drain")
+    try:
+        channel = connection.channel()
+        messages = []
+        while True:
+            method, properties, body = channel.basic_get(settings.name(queue), auto_ack=True)
+            if method is None:
+                return messages
+            messages.append((properties.message_id, json.loads(body)))
+    finally:
+        close_quietly(connection)

@@ -1,0 +1,1 @@
+"""The demo: everything local, the demo processes run end to end (``make demo``)."""
