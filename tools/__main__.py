@@ -1,0 +1,30 @@
+"""``python -m tools``: diagnostics and operations for a running Exchanger installation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tools.ops.context import OpsContext
+from tools.ops.errors import errors
+from tools.ops.ledger import instance, ledger_stats, where
+from tools.ops.status import health, queues
+
+
+@click.group()
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False, path_type=Path), help="config folder [config/]"
+)
+@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path), help=".env file [./.env]")
+@click.pass_context
+def main(ctx: click.Context, config_dir: Path | None, env_file: Path | None) -> None:
+    """Look into a running Exchanger: health, queues, where a task is, poison messages."""
+    ctx.obj = OpsContext(config_dir, env_file)
+
+
+for command in (health, queues, where, instance, ledger_stats, errors):
+    main.add_command(command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Operations commands: ``python -m tools <command>`` (health, queues, where, errors …)."""
