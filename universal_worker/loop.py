@@ -102,7 +102,9 @@ class FetchLoop:
             return None
         if not self._discovers:
             return self._config.async_response_timeout_ms
-        return min(self._config.async_response_timeout_ms, int(self._config.topic_discovery_interval_s * 1000))
+        return min(
+            self._config.async_response_timeout_ms, int(self._config.topic_discovery_interval_s * 1000)
+        )
 
     def _refresh_plan(self) -> None:
         if time.monotonic() - self._planned_at < self._config.topic_discovery_interval_s and self._planned_at:

@@ -221,3 +221,43 @@ def _peek_all(suite: Suite) -> list[tuple[str | None, dict[str, object]]]:
     bucket = _seen.setdefault(suite.prefix, [])
     bucket += drain(suite.broker(), "alpha.queue")
     return bucket
+
+
+def test_sigterm_stops_cleanly_and_strands_nothing(suite: Suite, camunda: CamundaClient, unique: str) -> None:
+    topic = f"w{unique}.t"
+    suite.configure(
+        systems={"alpha": IMMEDIATE}, rules=[{"topic": topic, "system": "alpha"}], worker={"max_tasks": 5}
+    )
+    key = f"p{unique}"
+    deploy(camunda, key, [Step("a", topic)])
+    for _ in range(150):
+        camunda.start_process_instance(key)
+    suite.start("worker")
+    queued(suite, "alpha.queue", 20)
+    assert suite.stop("worker") == 0
+    published = {body["task"]["id"] for _, body in drain(suite.broker(), "alpha.queue")}
+    locked = {task["id"] for task in camunda.list_external_tasks(topicName=topic, locked=True)}
+    assert locked <= published, "a task is locked but was never published"
+    assert "fetch loop stopped" in suite.log_path("worker").read_text()
+
+
+def test_two_workers_side_by_side_publish_each_task_once(
+    suite: Suite, camunda: CamundaClient, unique: str
+) -> None:
+    topic = f"w{unique}.t"
+    suite.configure(
+        systems={"alpha": IMMEDIATE}, rules=[{"topic": topic, "system": "alpha"}], worker={"max_tasks": 10}
+    )
+    key = f"p{unique}"
+    deploy(camunda, key, [Step("a", topic)])
+    for _ in range(200):
+        camunda.start_process_instance(key)
+    suite.start("worker")
+    suite.start("worker", "--worker-id", f"second-{unique}", label="second-worker")
+    queued(suite, "alpha.queue", 200)
+    messages = drain(suite.broker(), "alpha.queue")
+    assert len(messages) == 200 and len({body["task"]["id"] for _, body in messages}) == 200
+    assert {body["task"]["worker_id"] for _, body in messages} == {
+        f"worker-{suite.prefix}",
+        f"second-{unique}",
+    }

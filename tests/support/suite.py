@@ -74,10 +74,14 @@ class Suite:
         env.update({"EXCHANGER_CONFIG_DIR": str(self.config_dir), "PYTHONPATH": str(ROOT)})
         return env
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        """Start a process (``worker``, ``creator``, ``tracker``); its output goes to a log file."""
+    def start(self, name: str, *args: str, label: str | None = None) -> subprocess.Popen[bytes]:
+        """Start a process (``worker``, ``creator``, ``tracker``); its output goes to a log file.
+
+        ``label`` names a second instance of the same service (its own log and handle).
+        """
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path(name), "ab") as log:  # the child keeps its own copy of the handle
+        label = label or name
+        with open(self.log_path(label), "ab") as log:  # the child keeps its own copy of the handle
             process = subprocess.Popen(
                 [sys.executable, "-m", MODULES[name], *args],
                 cwd=ROOT,
@@ -85,7 +89,7 @@ class Suite:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.processes[name] = process
+        self.processes[label] = process
         return process
 
     def log_path(self, name: str) -> Path:

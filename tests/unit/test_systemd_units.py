@@ -35,7 +35,11 @@ def test_templates_render_with_every_placeholder_filled(tmp_path: Path) -> None:
 
 def test_services_outwait_the_orderly_shutdown_and_do_not_restart_on_config_errors(tmp_path: Path) -> None:
     units = render(tmp_path)
-    for name in ("exchanger-universal-worker.service", "exchanger-task-tracker.service", "exchanger-task-creator@.service"):
+    for name in (
+        "exchanger-universal-worker.service",
+        "exchanger-task-tracker.service",
+        "exchanger-task-creator@.service",
+    ):
         text = (units / name).read_text()
         assert "TimeoutStopSec=90" in text  # longer than the 60 s the services allow in-flight work
         assert "RestartPreventExitStatus=2" in text
