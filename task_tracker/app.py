@@ -15,7 +15,7 @@ from core.health import Heartbeat
 from core.ledger import LedgerEntry
 from core.tracking import SystemTracker
 from core.transport.base import Delivery
-from core.transport.connection import Backoff
+from core.retry import Backoff
 from core.transport.consumer import Consumer
 from core.transport.publisher import ThreadLocalPublisher
 from core.transport.topology import RESPONSES_QUEUE, sent_queue

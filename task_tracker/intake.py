@@ -15,7 +15,7 @@ from core.contracts import parse_result_message
 from core.errors import CamundaUnavailable, ContractError
 from core.poison import error_envelope
 from core.transport.base import Delivery
-from core.transport.connection import Backoff
+from core.retry import Backoff
 from core.transport.publisher import ThreadLocalPublisher
 from task_tracker.settle import Settler
 

@@ -17,7 +17,7 @@ from core.camunda import CamundaClient
 from core.config.models import WorkerConfig
 from core.errors import BrokerError, CamundaError, CamundaUnavailable
 from core.health import Heartbeat
-from core.transport.connection import Backoff
+from core.retry import Backoff
 from universal_worker.dispatch import Dispatcher
 from universal_worker.plan import FetchPlan, Planner
 

@@ -5,6 +5,7 @@ production passes a :class:`RabbitTransport`, unit tests a :class:`MemoryBroker`
 Names passed in are base names; :class:`BrokerSettings` ``prefix`` is applied on the wire.
 """
 
+from core.retry import Backoff
 from core.transport.admin import BrokerAdmin, QueueStats
 from core.transport.base import (
     Delivery,
@@ -14,13 +15,12 @@ from core.transport.base import (
     OutgoingMessage,
     Transport,
 )
-from core.transport.connection import Backoff
 from core.transport.consumer import Consumer
 from core.transport.memory import MemoryBroker, topic_matches
 from core.transport.memory_clients import MemoryConsumer, MemoryPublisher
 from core.transport.publisher import Publisher, ThreadLocalPublisher
 from core.transport.rabbit import RabbitTransport
-from core.transport.settings import BrokerSettings, QueueType, redact_url
+from core.transport.settings import BrokerSettings, QueueType
 from core.transport.topology import (
     ERRORS_QUEUE,
     RESPONSES_QUEUE,
@@ -62,7 +62,6 @@ __all__ = [
     "ThreadLocalPublisher",
     "Topology",
     "Transport",
-    "redact_url",
     "retry_queue_name",
     "sent_queue",
     "system_queue",

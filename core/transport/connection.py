@@ -5,7 +5,6 @@ pika is not thread-safe: every connection made here belongs to the thread that o
 
 from __future__ import annotations
 
-import random
 import ssl
 from typing import Any
 
@@ -72,27 +71,3 @@ def describe(err: BaseException | None) -> str:
         return "unknown reason"
     text = str(err) or repr(err)
     return f"{type(err).__name__}: {text}" if type(err).__name__ not in text else text
-
-
-class Backoff:
-    """Reconnect delays: exponential from ``min_s`` to ``max_s``, with jitter.
-
-    The jitter ("equal jitter": a delay between half and all of the step) keeps a fleet of
-    consumers from reconnecting in lock-step after a broker restart.
-    """
-
-    def __init__(self, min_s: float, max_s: float, rng: random.Random | None = None) -> None:
-        self._min_s = min_s
-        self._max_s = max_s
-        self._attempt = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        """Seconds to wait before the next attempt; grows with every call until ``reset``."""
-        step = min(self._max_s, self._min_s * (2**self._attempt))
-        self._attempt = min(self._attempt + 1, 32)  # cap the exponent; the step is capped anyway
-        return self._rng.uniform(step / 2, step)
-
-    def reset(self) -> None:
-        """Start again from ``min_s`` (after a connection that worked)."""
-        self._attempt = 0

@@ -12,8 +12,9 @@ import pika.exceptions
 from loguru import logger
 
 from core.errors import BrokerError
+from core.retry import Backoff
 from core.transport.base import Delivery, Handler
-from core.transport.connection import CONNECTION_ERRORS, Backoff, close_quietly, describe, open_blocking
+from core.transport.connection import CONNECTION_ERRORS, close_quietly, describe, open_blocking
 from core.transport.settings import BrokerSettings
 from core.transport.topology import Topology
 

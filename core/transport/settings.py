@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from core.errors import ConfigError
+from core.redact import redact_url
 
 QueueType = Literal["classic", "quorum"]
 
 _QUEUE_TYPES = ("classic", "quorum")
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` with its password replaced by ``***`` (user, host and path stay readable)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 literal needs its brackets back
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:***@{host}"
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True, repr=False)
