@@ -34,7 +34,7 @@ def sandbox(tmp_path: Path) -> Iterator[StormSandboxServer]:
     folder.mkdir(parents=True)
     (folder / "Закупка.bpmn").write_bytes(FIXTURE.read_bytes())
     server = make_server("127.0.0.1", 0, tmp_path / "diagrams", KEY, limit=5, window_s=2.0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

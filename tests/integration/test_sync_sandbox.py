@@ -44,7 +44,7 @@ def diagrams(tmp_path: Path) -> Path:
 @pytest.fixture
 def sandbox(diagrams: Path) -> Iterator[StormSandboxServer]:
     server = make_server("127.0.0.1", 0, diagrams, KEY, limit=5, window_s=WINDOW_S)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

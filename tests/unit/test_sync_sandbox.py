@@ -26,7 +26,7 @@ def diagrams(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(diagrams: Path) -> Iterator[StormSandboxServer]:
     srv = make_server("127.0.0.1", 0, diagrams, KEY, limit=5, window_s=30.0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield srv
     srv.shutdown()
