@@ -107,8 +107,9 @@ class TaskProcessor:
         """What an earlier delivery of this task produced, if anything."""
         if entry.result:
             return entry.result.encode("utf-8")
-        if entry.external_id:
+        if entry.external_id and entry.state is TaskState.CREATED:
             # The work item was created, then the process died before the result was stored.
+            # (In any other state the reference is stale: a failed round the engine retries.)
             body = tracked_result(task, entry).to_json()
             self._ledger.record_result(task.task.id, TaskState.TRACKED, body.decode("utf-8"))
             return body

@@ -13,7 +13,7 @@ from core.contracts import (
     TrackedReference,
 )
 from core.contracts.result import typed
-from core.errors import BusinessError, PermanentError
+from core.errors import BusinessError, ContractError, PermanentError
 from task_creator.outcomes import BpmnError, Complete, HandlerOutcome, Tracked
 
 ResultOutcome = CompleteOutcome | FailureOutcome | BpmnErrorOutcome | TrackedOutcome
@@ -36,7 +36,15 @@ def outcome_of(result: HandlerOutcome) -> ResultOutcome:
 def outcome_of_error(error: Exception, *, attempts: int) -> ResultOutcome:
     """A handler's final error: business errors become BPMN errors, the rest failures."""
     if isinstance(error, BusinessError):
-        return BpmnErrorOutcome(code=error.code, message=str(error), variables=typed(error.variables))
+        try:
+            variables = typed(error.variables)
+        except ContractError as err:  # would otherwise requeue (and re-run the handler) forever
+            return FailureOutcome(
+                message=f"failed: BPMN error {error.code} has variables that cannot be sent: {err}",
+                details=f"{type(error).__name__}: {error}",
+                retryable=False,
+            )
+        return BpmnErrorOutcome(code=error.code, message=str(error), variables=variables)
     details = error.details if isinstance(error, PermanentError) else None
     kind = "failed" if isinstance(error, PermanentError) else f"failed after {attempts} attempts"
     return FailureOutcome(

@@ -93,9 +93,9 @@ class Settler:
             )
             return self._done(task_id, TaskState.BPMN_ERROR, "bpmn_error")
         activity = ref.activity_id if ref else "?"
-        message = (
-            f"BPMN error {outcome.code} is not caught by activity {activity}: {outcome.message or ''}".strip()
-        )
+        message = f"BPMN error {outcome.code} is not caught by activity {activity}"
+        if outcome.message:
+            message += f": {outcome.message}"
         self._client.failure(
             task_id, worker_id, error_message=message, error_details=outcome.message, retries=0
         )

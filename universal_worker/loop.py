@@ -115,6 +115,7 @@ class FetchLoop:
             logger.info("fetching topics: {}", ", ".join(plan.topic_names) or "(none)")
         self._plan = plan
         self._planned_at = time.monotonic()
+        self._engine_back()  # the engine answered; with nothing to fetch, no fetch would tell
 
     def _engine_unavailable(self, err: CamundaUnavailable) -> None:
         if not self._engine_down:

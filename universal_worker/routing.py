@@ -25,6 +25,11 @@ def _matches(pattern: str | None, value: str | None) -> bool:
     return value is not None and fnmatchcase(value, pattern)
 
 
+def _probed(rule: RoutingRule) -> bool:
+    """A rule whose process keys are only known by probing the waiting tasks (see plan.py)."""
+    return bool(rule.tenant or rule.property or (rule.process and is_glob(rule.process)))
+
+
 @dataclass(frozen=True)
 class TaskFacts:
     """What routing looks at: the task's topic, process, tenant and activity properties."""
@@ -66,8 +71,12 @@ class Router:
         return True
 
     def needs_discovery(self) -> bool:
-        """Whether topics beyond the exact ones can ever be fetched (glob or topic-less rules)."""
-        return any(rule.topic is None or is_glob(rule.topic) for rule in self.rules)
+        """Whether the fetch plan depends on what is waiting in the engine, so it must be refreshed.
+
+        True for topics beyond the exact ones (glob or topic-less rules) and for process keys the
+        planner finds by probing (tenant, property or process-glob conditions).
+        """
+        return any(rule.topic is None or is_glob(rule.topic) or _probed(rule) for rule in self.rules)
 
     def exact_topics(self) -> set[str]:
         """Topics named literally by some rule: always fetched, discovery or not."""

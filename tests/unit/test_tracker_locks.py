@@ -1,0 +1,180 @@
+"""Lock keeping: tracked tasks' locks are extended at half life until the work item is done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.errors import CamundaConflict, CamundaNotFound, CamundaRequestError, CamundaUnavailable
+from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from task_tracker.locks import DEFAULT_LOCK_MS, LockKeeper
+from tests.unit.fakes import FakeCamunda, FakeClock, route
+
+
+class Rig:
+    def __init__(self, tmp_path: Path) -> None:
+        self.client = FakeCamunda()
+        self.ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+        self.clock = FakeClock()
+        self.gone: list[LedgerEntry] = []
+        self.keeper = LockKeeper(
+            self.client,  # type: ignore[arg-type]
+            self.ledger,
+            tracked_systems={"bitrix24"},
+            on_gone=self.gone.append,
+            clock=self.clock,
+        )
+
+    def tracked(
+        self,
+        task_id: str,
+        *,
+        system: str = "bitrix24",
+        lock_ms: int | None = 600_000,
+        worker: str = "worker-A",
+    ) -> LedgerEntry:
+        route(self.ledger, task_id, system=system, lock_duration_ms=lock_ms, worker_id=worker)
+        self.ledger.record_external(task_id, f"item-{task_id}", None)
+        self.ledger.mark(task_id, TaskState.TRACKED)
+        entry = self.ledger.get(task_id)
+        assert entry is not None
+        return entry
+
+    def extensions(self) -> list[tuple[str, str, int]]:
+        return [call.args for call in self.client.calls_to("extend_lock")]
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    rig = Rig(tmp_path)
+    yield rig
+    rig.ledger.close()
+
+
+def test_a_lock_is_extended_at_half_its_life_and_again_half_a_life_later(rig: Rig) -> None:
+    # Given a tracked task with a 10 minute lock, added now
+    rig.keeper.add(rig.tracked("t-1"))
+
+    # When time passes to just before half its life
+    rig.clock.advance(299)
+    rig.keeper.extend_due()
+    # Then nothing is extended yet
+    assert rig.extensions() == []
+
+    # When half its life has passed
+    rig.clock.advance(1)
+    rig.keeper.extend_due()
+    # Then it is extended by the full duration, for the worker that holds it
+    assert rig.extensions() == [("t-1", "worker-A", 600_000)]
+
+    # And the next extension is due another half life later
+    rig.clock.advance(299)
+    rig.keeper.extend_due()
+    assert len(rig.extensions()) == 1
+    rig.clock.advance(1)
+    rig.keeper.extend_due()
+    assert len(rig.extensions()) == 2
+    assert rig.keeper.extended == 2
+
+
+def test_a_task_without_a_known_lock_duration_uses_the_default(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1", lock_ms=None))
+
+    rig.clock.advance(DEFAULT_LOCK_MS / 2000)
+    rig.keeper.extend_due()
+
+    assert rig.extensions() == [("t-1", "worker-A", DEFAULT_LOCK_MS)]
+
+
+def test_a_rebuild_loads_tracked_tasks_of_tracked_systems_and_extends_them_at_once(rig: Rig) -> None:
+    # Given the ledger after a restart: tracked tasks of a tracked and another system, and a routed one
+    rig.tracked("t-1", worker="worker-B")
+    rig.tracked("t-2", system="python")
+    route(rig.ledger, "t-3", system="bitrix24")
+
+    # When the picture is rebuilt
+    count = rig.keeper.rebuild()
+
+    # Then only the tracked task of the tracked system is kept, and its lock is extended now
+    assert count == 1
+    assert len(rig.keeper) == 1
+    rig.keeper.extend_due()
+    assert rig.extensions() == [("t-1", "worker-B", 600_000)]
+
+
+def test_a_task_gone_from_the_engine_is_cancelled_and_reported_once(rig: Rig) -> None:
+    # Given a tracked task whose instance was cancelled in the engine
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+
+    # When its lock is due
+    rig.keeper.extend_due()
+
+    # Then the ledger says cancelled, the tracked system is told, and the lock is forgotten
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.CANCELLED
+    assert [e.external_id for e in rig.gone] == ["item-t-1"]
+    assert len(rig.keeper) == 0
+    rig.clock.advance(3_600)
+    rig.keeper.extend_due()
+    assert len(rig.extensions()) == 1
+
+
+def test_a_gone_task_that_was_settled_meanwhile_is_just_forgotten(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.ledger.mark("t-1", TaskState.COMPLETED)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+
+    rig.keeper.extend_due()
+
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.COMPLETED
+    assert rig.gone == []
+    assert len(rig.keeper) == 0
+
+
+def test_a_lock_held_by_another_worker_is_forgotten(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaConflict(400, "BadUserRequestException", "locked by worker-Z"))
+
+    rig.keeper.extend_due()
+
+    assert len(rig.keeper) == 0
+    assert rig.gone == []
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.TRACKED
+
+
+def test_an_unavailable_engine_propagates_and_the_lock_stays_due(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaUnavailable("connection refused"))
+
+    with pytest.raises(CamundaUnavailable):
+        rig.keeper.extend_due()
+
+    rig.keeper.extend_due()
+    assert len(rig.extensions()) == 2
+    assert rig.keeper.extended == 1
+
+
+def test_another_engine_error_is_logged_and_tried_again_on_the_next_pass(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.keeper.add(rig.tracked("t-2"), due_now=True)
+    rig.client.fail_for[("extend_lock", "t-1")] = CamundaRequestError(500, "ProcessEngineException", "db")
+
+    rig.keeper.extend_due()
+    rig.keeper.extend_due()
+
+    assert [task for task, _, _ in rig.extensions()] == ["t-1", "t-2", "t-1"]
+    assert len(rig.keeper) == 2
+
+
+def test_a_forgotten_lock_is_not_extended(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+
+    rig.keeper.forget("t-1")
+    rig.keeper.extend_due()
+
+    assert rig.extensions() == []
