@@ -16,17 +16,23 @@ from typing import Any
 from loguru import logger
 
 from core.config.models import SystemConfig
-from core.contracts import ResultMessage, TaskMessage, TrackedOutcome, TrackedReference, parse_task_message
+from core.contracts import (
+    FailureOutcome,
+    ResultMessage,
+    TaskMessage,
+    TrackedOutcome,
+    TrackedReference,
+    parse_task_message,
+)
 from core.errors import ContractError, PermanentError, RetryableError
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 from core.poison import error_envelope
 from core.retry import RetryDecision, next_delay
-from core.transport.base import Delivery, OutgoingMessage
-from core.transport.publisher import ThreadLocalPublisher
+from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
 from task_creator.context import TaskContext
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
-from task_creator.router import TaskRouter
+from task_creator.router import Handler, TaskRouter
 
 COMPONENT = "task_creator"
 
@@ -38,7 +44,7 @@ class TaskProcessor:
         config: SystemConfig,
         router: TaskRouter,
         ledger: SqliteLedger,
-        publisher: ThreadLocalPublisher,
+        publisher: MessagePublisher,
         topology: Topology,
         options: Mapping[str, Any],
     ) -> None:
@@ -77,17 +83,29 @@ class TaskProcessor:
             self._emit(delivery, stored, task.message_id)
             return
         started = time.perf_counter()
+        outcome = self._run(handler, delivery, task, entry)
+        if outcome is not None:
+            self._finish(delivery, task, entry, outcome, started)
+
+    def _run(
+        self, handler: Handler, delivery: Delivery, task: TaskMessage, entry: LedgerEntry
+    ) -> ResultOutcome | None:
+        """Call the handler once: its outcome, or None when a retry has been scheduled instead."""
         try:
-            outcome = outcome_of(handler(TaskContext(task, self._options, attempt=entry.attempts + 1)))
+            returned = handler(TaskContext(task, self._options, attempt=entry.attempts + 1))
         except PermanentError as err:
-            outcome = outcome_of_error(err, attempts=entry.attempts + 1)
+            return outcome_of_error(err, attempts=entry.attempts + 1)
         except Exception as err:
             decision, attempts = self._failed_attempt(task, err)
             if decision.retry:
                 self._retry(delivery, task, decision, attempts, err)
-                return
-            outcome = outcome_of_error(err, attempts=attempts)
-        self._finish(delivery, task, entry, outcome, started)
+                return None
+            return outcome_of_error(err, attempts=attempts)
+        try:
+            return outcome_of(returned)
+        except (ContractError, TypeError) as err:
+            # Running the handler again would repeat its effects and fail the same way.
+            return FailureOutcome(message=f"the handler's result cannot be sent to the engine: {err}")
 
     def _record(self, task: TaskMessage) -> LedgerEntry:
         """A task this host's ledger has not seen (the worker runs elsewhere): record it now."""
@@ -125,7 +143,14 @@ class TaskProcessor:
         self, delivery: Delivery, task: TaskMessage, decision: RetryDecision, attempts: int, err: Exception
     ) -> None:
         queue = self._topology.retry_queue(self._queue, decision.bucket_ms)
-        message = OutgoingMessage("", queue, delivery.body, task.message_id, {"exchanger-attempts": attempts})
+        message = OutgoingMessage(
+            "",
+            queue,
+            delivery.body,
+            task.message_id,
+            {"exchanger-attempts": attempts},
+            expiration_ms=decision.delay_ms,
+        )
         self._publish(message)
         delivery.ack()
         level = "INFO" if isinstance(err, RetryableError) else "WARNING"

@@ -13,9 +13,9 @@ from core.config import AppSettings
 from core.errors import CamundaUnavailable, ConfigError, ExchangerError
 from core.health import Heartbeat
 from core.ledger import LedgerEntry
+from core.retry import Backoff
 from core.tracking import SystemTracker
 from core.transport.base import Delivery
-from core.retry import Backoff
 from core.transport.consumer import Consumer
 from core.transport.publisher import ThreadLocalPublisher
 from core.transport.topology import RESPONSES_QUEUE, sent_queue
@@ -46,7 +46,9 @@ def run(settings: AppSettings, systems: list[str] | None, stop: threading.Event)
             keeper_ref[0].forget(entry.external_task_id)
         _tell_cancelled(trackers, entry)
 
-    settler = Settler(client, ledger, on_cancelled=on_cancelled, on_tracked=lambda e: keeper_ref[0].add(e))
+    settler = Settler(
+        client, ledger, on_cancelled=on_cancelled, on_tracked=lambda e: keeper_ref[0].add(e, due_now=True)
+    )
     keeper = LockKeeper(
         client, ledger, tracked_systems=set(trackers), on_gone=lambda e: _tell_cancelled(trackers, e)
     )

@@ -11,19 +11,19 @@ import time
 
 from loguru import logger
 
-from core.contracts import parse_result_message
-from core.errors import CamundaUnavailable, ContractError
+from core.contracts import ResultMessage, parse_result_message
+from core.errors import CamundaRequestError, CamundaUnavailable, ContractError
 from core.poison import error_envelope
-from core.transport.base import Delivery
 from core.retry import Backoff
-from core.transport.publisher import ThreadLocalPublisher
+from core.transport.base import Delivery, MessagePublisher
 from task_tracker.settle import Settler
 
 COMPONENT = "task_tracker"
+MAX_REFUSALS = 5
 
 
 class ResultIntake:
-    def __init__(self, settler: Settler, publisher: ThreadLocalPublisher, stop: threading.Event) -> None:
+    def __init__(self, settler: Settler, publisher: MessagePublisher, stop: threading.Event) -> None:
         self._settler = settler
         self._publisher = publisher
         self._stop = stop
@@ -43,23 +43,9 @@ class ResultIntake:
         except ContractError as err:
             self._poison(delivery, str(err))
             return
-        backoff = Backoff(0.5, 30.0)
-        while True:
-            try:
-                what = self._settler.settle(result)
-                break
-            except CamundaUnavailable as err:
-                if self._stop.is_set():
-                    delivery.nack(requeue=True)
-                    return
-                delay = backoff.next_delay()
-                logger.warning(
-                    "engine unavailable, task={} waits {:.1f}s: {}", result.external_task_id, delay, err
-                )
-                self._stop.wait(delay)
-            except ContractError as err:
-                self._poison(delivery, str(err))
-                return
+        what = self._settle(result, delivery)
+        if what is None:
+            return
         delivery.ack()
         logger.info(
             "settled task={} system={} outcome={} -> {} {:.0f}ms",
@@ -69,6 +55,35 @@ class ResultIntake:
             what,
             (time.perf_counter() - started) * 1000,
         )
+
+    def _settle(self, result: ResultMessage, delivery: Delivery) -> str | None:
+        """Settle with backoff while the engine is away; None when the delivery was handled otherwise.
+
+        An engine that is up but keeps refusing (e.g. HTTP 500 on complete) gets a bounded
+        number of tries; then the message goes to the error queue, from where it can be replayed.
+        """
+        backoff = Backoff(0.5, 30.0)
+        refusals = 0
+        while True:
+            try:
+                return self._settler.settle(result)
+            except ContractError as err:
+                self._poison(delivery, str(err))
+                return None
+            except CamundaUnavailable as err:
+                reason = f"engine unavailable: {err}"
+            except CamundaRequestError as err:
+                refusals += 1
+                if refusals >= MAX_REFUSALS:
+                    self._poison(delivery, f"the engine refused {refusals} times: {err}")
+                    return None
+                reason = f"engine refused ({refusals}/{MAX_REFUSALS}): {err}"
+            if self._stop.is_set():
+                delivery.nack(requeue=True)
+                return None
+            delay = backoff.next_delay()
+            logger.warning("task={} waits {:.1f}s, {}", result.external_task_id, delay, reason)
+            self._stop.wait(delay)
 
     def _poison(self, delivery: Delivery, reason: str) -> None:
         logger.error("poison message {} on {}: {}", delivery.message_id, delivery.queue, reason)

@@ -18,8 +18,7 @@ from core.camunda import CamundaClient, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
 from core.ledger import SqliteLedger
-from core.transport.base import OutgoingMessage
-from core.transport.publisher import Publisher
+from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
 from universal_worker.enrich import activity_info, build_message
 from universal_worker.routing import Router, TaskFacts
@@ -44,7 +43,7 @@ class Dispatcher:
     def __init__(
         self,
         client: CamundaClient,
-        publisher: Publisher,
+        publisher: MessagePublisher,
         ledger: SqliteLedger,
         router: Router,
         systems: dict[str, SystemConfig],

@@ -90,9 +90,14 @@ class Planner:
         return keys
 
     def _fetch_topic(self, name: str, keys: list[str] | None) -> FetchTopic:
-        systems = [self._systems[s] for s in self._router.systems_for_topic(name)]
-        lock_ms = max(s.lock_duration_ms for s in systems)
-        variables = _union_variables([s.variables for s in systems])
+        rules = self._router.rules_for_topic(name)
+        lock_ms = max(self._systems[rule.system].lock_duration_ms for rule in rules)
+        # A rule's own variable list narrows its system's; None anywhere means "all variables".
+        wanted = [
+            rule.variables if rule.variables is not None else self._systems[rule.system].variables
+            for rule in rules
+        ]
+        variables = _union_variables(wanted)
         return FetchTopic(
             topic_name=name,
             lock_duration_ms=lock_ms,

@@ -114,10 +114,12 @@ class SqliteLedger:
             " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
             " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms,"
             # A failed task the engine hands out again (retries left, or an operator retried the
-            # incident) is a new round of work: fresh message id, no stored result, attempts reset.
+            # incident) is a new round of work: fresh message id, no stored result or work item, attempts reset.
             " message_id = CASE WHEN tasks.state = 'failed' THEN excluded.message_id ELSE tasks.message_id END,"
             " result = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.result END,"
             " attempts = CASE WHEN tasks.state = 'failed' THEN 0 ELSE tasks.attempts END,"
+            " external_id = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_id END,"
+            " external_url = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_url END,"
             " state = CASE WHEN tasks.state = 'failed' THEN 'routed' ELSE tasks.state END",
             (
                 external_task_id,

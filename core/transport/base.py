@@ -34,6 +34,9 @@ class OutgoingMessage:
     headers: Mapping[str, object] | None = None
     mandatory: bool = True
     content_type: str = "application/json"
+    #: Per-message TTL (AMQP ``expiration``); with a delay queue it shortens the queue's TTL,
+    #: which is how retries get their jitter.
+    expiration_ms: int | None = None
 
 
 @dataclass

@@ -219,8 +219,9 @@ class MemoryBroker:
         return [self._queues[name] for name in dict.fromkeys(names)]
 
     def _enqueue(self, queue: _Queue, message: StoredMessage) -> None:
-        if queue.ttl_ms is not None:
-            message.expires_at = time.monotonic() + queue.ttl_ms / 1000
+        ttls = [ttl for ttl in (queue.ttl_ms, message.item.expiration_ms) if ttl is not None]
+        if ttls:  # like RabbitMQ: the shorter of the queue's and the message's TTL applies
+            message.expires_at = time.monotonic() + min(ttls) / 1000
         queue.ready.append(message)
 
     def _expire_due(self) -> None:
@@ -234,10 +235,10 @@ class MemoryBroker:
                 self.cond.notify_all()
 
     def _dead_letter(self, queue: str, message: StoredMessage) -> None:
-        # Like RabbitMQ with x-dead-letter-exchange "": the routing key becomes the target queue.
-        self._enqueue(
-            self._queue(queue), StoredMessage(replace(message.item, exchange="", routing_key=queue))
-        )
+        # Like RabbitMQ with x-dead-letter-exchange "": the routing key becomes the target queue,
+        # and the per-message expiration is dropped so the message cannot expire a second time.
+        item = replace(message.item, exchange="", routing_key=queue, expiration_ms=None)
+        self._enqueue(self._queue(queue), StoredMessage(item))
 
     def _wait_s(self, longest: float) -> float:
         """How long to wait: until the next expiry, at most ``longest``."""

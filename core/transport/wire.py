@@ -40,6 +40,7 @@ def to_wire(item: OutgoingMessage, settings: BrokerSettings) -> Wire:
         message_id=item.message_id,
         headers=headers,
         timestamp=int(time.time()),
+        expiration=str(item.expiration_ms) if item.expiration_ms is not None else None,
     )
     routing_key = item.routing_key if item.exchange else settings.name(item.routing_key)
     return settings.name(item.exchange), routing_key, item.body, properties, item.mandatory

@@ -48,7 +48,7 @@ pytestmark = pytest.mark.integration
 __all__ = ["broker_settings"]  # the fixture, imported so pytest finds it
 
 ROOT = Path(__file__).resolve().parents[2]
-TOPOLOGY = Topology.for_systems(["sysa"], {"sysa.queue": [300]})
+TOPOLOGY = Topology.for_systems(["sysa"], {"sysa.queue": [300, 2000]})
 
 
 @pytest.fixture
@@ -212,6 +212,22 @@ def test_a_delay_queue_returns_the_message_after_its_ttl(settings, publisher, co
 
     assert handler.received_at[0] - sent_at >= 0.3
     assert (delivery.message_id, delivery.queue, delivery.routing_key) == ("m1", "sysa.queue", "sysa.queue")
+
+
+def test_a_per_message_expiration_shortens_the_delay_and_does_not_expire_again(
+    settings, publisher, consumers
+) -> None:
+    handler = Collector()
+    consume(settings, consumers, "sysa.queue", handler)
+    longest = max(TOPOLOGY.retry_delays("sysa.queue"))
+
+    sent_at = time.monotonic()
+    item = OutgoingMessage("", TOPOLOGY.retry_queue("sysa.queue", longest), b"{}", "m1", expiration_ms=100)
+    assert publisher.publish_many([item]) == [None]
+    [delivery] = handler.wait_for(1)
+
+    assert 0.1 <= handler.received_at[0] - sent_at < longest / 1000
+    assert delivery.message_id == "m1"
 
 
 def test_prefetch_limits_unacked_deliveries(settings, publisher, consumers) -> None:

@@ -307,6 +307,23 @@ def test_a_business_error_whose_variables_cannot_be_sent_becomes_a_failure_at_on
     assert len(rig.handler.calls) == 1
 
 
+def test_a_result_that_cannot_be_sent_fails_at_once_without_running_the_handler_again(
+    rig: Rig, no_pause: list[float]
+) -> None:
+    # Given a handler that completes with a value the engine cannot take
+    rig.handler = Handler(complete({"at": datetime(2025, 3, 1, 10, 0)}))
+
+    # When the message is processed
+    settled = rig.deliver(task_message("t-1"))
+
+    # Then the task fails with the reason after one call (a retry would repeat its effects)
+    assert settled.how == ["ack"]
+    (result,) = rig.results()
+    assert isinstance(result.outcome, FailureOutcome)
+    assert "cannot be sent to the engine" in result.outcome.message
+    assert len(rig.handler.calls) == 1
+
+
 def test_a_returned_bpmn_error_becomes_a_bpmn_error_result(rig: Rig) -> None:
     rig.handler = Handler(bpmn_error("DUPLICATE", "seen before", {"id": "x"}))
 

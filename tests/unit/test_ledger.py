@@ -117,12 +117,14 @@ def test_a_failed_task_handed_out_again_starts_a_new_round(ledger: SqliteLedger)
     first = route(ledger, "t-1", message_id="m-1")
     ledger.record_attempt("t-1", "HTTP 503")
     ledger.record_attempt("t-1", "HTTP 503")
+    ledger.record_external("t-1", "4711", "https://portal/task/4711")
     ledger.record_result("t-1", TaskState.FAILED, '{"outcome": {"kind": "failure"}}')
 
     # When the engine hands it out again and it is routed
     again = route(ledger, "t-1", message_id="m-2")
 
-    # Then it is fresh work with the same durable record id
+    # Then it is fresh work (no stale work item) with the same durable record id
+    assert (again.external_id, again.external_url) == (None, None)
     assert again.state is TaskState.ROUTED
     assert again.message_id == "m-2"
     assert again.attempts == 0

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.contracts import CompleteOutcome, ResultMessage, TaskRef
-from core.errors import CamundaUnavailable, ContractError, PublishNacked
+from core.errors import CamundaRequestError, CamundaUnavailable, ContractError, PublishNacked
 from core.transport import ERRORS_QUEUE, RESPONSES_QUEUE, MemoryBroker, Topology
 from task_tracker import intake as intake_module
 from task_tracker.intake import ResultIntake
@@ -143,3 +143,27 @@ def test_an_error_queue_that_cannot_be_written_requeues_the_message(monkeypatch:
 
     assert settled.how == ["nack-requeue"]
     assert pauses == [1.0]
+
+
+def test_an_engine_that_keeps_refusing_is_tried_a_bounded_number_of_times_then_error_queued() -> None:
+    # Given an engine that answers every try with HTTP 500
+    refusal = CamundaRequestError(500, "ProcessEngineException", "could not resume the instance")
+    rig = Rig(FlakySettler(*[refusal] * 10))
+
+    # When a result arrives
+    settled = rig.deliver(RESULT.to_json())
+
+    # Then it stops after MAX_REFUSALS tries, parks the message in the error queue and acks it
+    assert len(rig.settler.attempts) == intake_module.MAX_REFUSALS
+    (envelope,) = rig.errors()
+    assert "refused 5 times" in str(envelope["reason"]) and "could not resume" in str(envelope["reason"])
+    assert settled.how == ["ack"]
+
+
+def test_a_refusal_that_passes_settles_normally() -> None:
+    refusal = CamundaRequestError(500, "OptimisticLockingException", "concurrent update")
+    rig = Rig(FlakySettler(refusal))
+
+    settled = rig.deliver(RESULT.to_json())
+
+    assert len(rig.settler.attempts) == 2 and settled.how == ["ack"] and rig.errors() == []

@@ -270,3 +270,15 @@ def test_a_system_that_wants_every_variable_makes_the_topic_fetch_all() -> None:
 
     assert topic.variables is None
     assert "variables" not in topic.to_json()
+
+
+def test_a_rules_own_variable_list_narrows_its_systems() -> None:
+    # Given the dadata system wants every variable, but its rule for "clean" names two
+    client = FakeCamunda()
+    rules = [{"topic": "clean", "system": "dadata", "variables": ["phone", "email"]}]
+
+    # When the plan is made
+    topic = only(planner(rules, client).plan([]))
+
+    # Then only those two are fetched
+    assert topic.variables == ["email", "phone"]
