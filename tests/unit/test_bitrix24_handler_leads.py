@@ -124,7 +124,7 @@ def test_split_name() -> None:
     assert split_name("Anna Smirnova", "first_last") == {"NAME": "Anna", "LAST_NAME": "Smirnova"}
 
 
-WEBHOOK = "https://portal.example/rest/1/s3cr3tc0de/"
+WEBHOOK = "https://leads-test.example/rest/1/l34dsc0de7x/"
 
 
 @responses.activate

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from core.errors import ConfigError
-from task_creator.systems.bitrix24.client import Bitrix24Client, RetryPolicy
+from task_creator.systems.bitrix24.client import Bitrix24Client, RetryPolicy, Webhook
 from task_creator.systems.bitrix24.ratelimit import LeakyBucket, shared_bucket
 from task_creator.systems.bitrix24.settings import KEY, SOURCE, Bitrix24Settings
 
@@ -59,20 +59,20 @@ def build_client(
             f"options.ca_bundle {settings.ca_bundle!r} is not a file", key=f"{KEY}.ca_bundle", source=SOURCE
         )
     try:
-        portal = urlsplit(url).netloc
-        retry = settings.client_retry
-        return Bitrix24Client(
-            url,
-            session or requests.Session(),
-            timeout=(settings.connect_timeout_s, settings.read_timeout_s),
-            ca_bundle=settings.ca_bundle,
-            limiter=limiter or bucket_for(settings, portal, role),
-            retry=RetryPolicy(retry.attempts, retry.base_delay_s, retry.max_delay_s, retry.max_wait_s),
-        )
-    except ValueError as err:  # the client's message never quotes the URL
+        portal = Webhook(url).portal
+    except ValueError as err:  # the message never quotes the URL
         raise ConfigError(
             f"environment variable {settings.webhook_env}: {err}", key=f"{KEY}.webhook_env", source=SOURCE
         ) from None
+    retry = settings.client_retry
+    return Bitrix24Client(
+        url,
+        session or requests.Session(),
+        timeout=(settings.connect_timeout_s, settings.read_timeout_s),
+        ca_bundle=settings.ca_bundle,
+        limiter=limiter or bucket_for(settings, portal, role),
+        retry=RetryPolicy(retry.attempts, retry.base_delay_s, retry.max_delay_s, retry.max_wait_s),
+    )
 
 
 def portal_base(client: Bitrix24Client) -> str:
