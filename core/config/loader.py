@@ -61,6 +61,11 @@ def _environment(env: Mapping[str, str] | None, env_file: str | Path | None) -> 
             values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
         elif env_file:
             raise ConfigError(f"env file {path} does not exist", source=str(path))
+    if env is None:
+        # System packages read their own secrets from the environment (e.g. a webhook URL):
+        # a value kept only in .env must reach them too; the real environment still wins.
+        for name, value in values.items():
+            os.environ.setdefault(name, value)
     values.update(os.environ if env is None else env)  # the real environment wins over the .env file
     return values
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from core.transport import BrokerAdmin, BrokerSettings
+from core.transport.connection import close_quietly, open_blocking
 from tests.support.services import ENGINE_URLS, ROOT
 from tests.support.waiting import wait_for
 
@@ -150,12 +151,10 @@ class Suite:
 
 def drain(settings: BrokerSettings, queue: str) -> list[tuple[str | None, dict[str, Any]]]:
     """Take every message off ``queue`` (base name): (message id, parsed JSON body) in order."""
-    from core.transport.connection import close_quietly, open_blocking
-
     connection = open_blocking(settings, "test-drain")
     try:
         channel = connection.channel()
-        messages = []
+        messages: list[tuple[str | None, dict[str, Any]]] = []
         while True:
             method, properties, body = channel.basic_get(settings.name(queue), auto_ack=True)
             if method is None:

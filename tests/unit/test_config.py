@@ -564,3 +564,21 @@ def test_every_documented_variable_lands_on_a_real_setting(config_dir: Path) -> 
             node = node[part]
         shown = node.get_secret_value() if hasattr(node, "get_secret_value") else node
         assert str(shown) == values[name], name
+
+
+def test_values_from_the_env_file_reach_the_process_environment_without_overriding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a .env with a system secret and a value the real environment also sets
+    env_file = tmp_path / ".env"
+    env_file.write_text("BITRIX24_WEBHOOK_URL=https://portal/rest/1/abcdef123456/\nLOG_LEVEL=DEBUG\n")
+    monkeypatch.setenv("BITRIX24_WEBHOOK_URL", "registered so that teardown removes it")
+    monkeypatch.delenv("BITRIX24_WEBHOOK_URL")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+
+    # When settings are loaded for the real process
+    settings = load_settings(tmp_path / "no-config", env_file=env_file)
+
+    # Then the secret is visible to system packages, and the real environment still wins
+    assert os.environ["BITRIX24_WEBHOOK_URL"] == "https://portal/rest/1/abcdef123456/"
+    assert os.environ["LOG_LEVEL"] == "WARNING" and settings.logging.level == "WARNING"
