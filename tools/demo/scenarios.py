@@ -1,0 +1,69 @@
+"""The demo's processes: what to deploy, how to start instances, how each may end."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tools.demo.processes import ROOT
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str  # process definition key
+    bpmn: str  # file under bpmn/
+    count: int
+    variables: Callable[[random.Random], dict[str, Any]]
+    ends: dict[str, str]  # end event id → what it means, for the summary
+
+    @property
+    def path(self) -> str:
+        return str(ROOT / "bpmn" / self.bpmn)
+
+
+def order(rng: random.Random) -> dict[str, Any]:
+    """Mostly fine orders, some big ones and a few broken ones (to show the error path)."""
+    if rng.random() < 0.15:
+        broken: list[dict[str, Any]] = [] if rng.random() < 0.5 else [{"category": "misc", "price": 0}]
+        return {"customer": f"c{rng.randint(1, 99)}", "items": broken}
+    lines = [
+        {"category": rng.choice(["books", "tools", "toys"]), "price": round(rng.uniform(5, 600), 2)}
+        for _ in range(rng.randint(1, 5))
+    ]
+    return {"customer": f"c{rng.randint(1, 99)}", "items": lines}
+
+
+def offer(rng: random.Random) -> dict[str, Any]:
+    return {"customer": rng.choice(["ООО Ромашка", "Acme Ltd", "ИП Петров", "Globex"])}
+
+
+def lead(rng: random.Random) -> dict[str, Any]:
+    name = rng.choice(["Анна Смирнова", "Иван Петров", "Maria Rossi", "John Smith"])
+    variables: dict[str, Any] = {"full_name": name, "lead_title": f"Request from {name}", "stage": "new"}
+    if rng.random() > 0.2:  # some leads arrive without a phone: the MISSING_PHONE path
+        variables["phone"] = (
+            f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+        )
+    return variables
+
+
+ORDERS = Scenario(
+    "demo-orders",
+    "demo-orders.bpmn",
+    40,
+    order,
+    {"Accepted": "accepted", "Rejected": "rejected (error path)"},
+)
+OFFERS = Scenario(
+    "bitrix24-people-task",
+    "people-task.bpmn",
+    12,
+    offer,
+    {"Accepted": "approved", "Rejected": "rejected", "Withdrawn": "task deleted"},
+)
+LEADS = Scenario(
+    "bitrix24-lead", "lead.bpmn", 12, lead, {"Done": "processed", "Dropped": "no phone (error path)"}
+)
+ALL = (ORDERS, OFFERS, LEADS)
