@@ -62,9 +62,10 @@ format: venv
 schemas: venv
 	$(PY) -m core.contracts.schemas docs/schemas
 
+# make bench BENCH_ARGS=--quick (or --scaling, --profile, ...): see python -m tools.bench --help
 bench: venv
 	scripts/services.sh start rabbitmq camunda
-	$(PY) -m tools.bench
+	$(PY) -m tools.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .state bench-results .mypy_cache .ruff_cache .pytest_cache

@@ -29,7 +29,9 @@ class Heartbeat:
             return
         self._last = now
         body = {"ts": now, "pid": os.getpid(), **(stats or {})}
-        tmp = self.path.with_suffix(".tmp")
+        # A name of its own per process: two processes beating under one name (two creators
+        # of one system sharing a state folder) would otherwise move each other's file away.
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(body, default=str), encoding="utf-8")
         tmp.replace(self.path)
 

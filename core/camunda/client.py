@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from core.camunda.http import build_session, raise_for_engine_error
+from core.camunda.http import build_session, raise_for_engine_error, request_verify
 from core.camunda.models import FetchTopic, LockedTask
 from core.camunda.settings import CamundaSettings
 from core.camunda.variables import FileRef, decode_variables, encode_variables
@@ -29,6 +29,7 @@ class CamundaClient:
     def __init__(self, settings: CamundaSettings, session: requests.Session | None = None) -> None:
         self.settings = settings
         self._session = session or build_session(settings)
+        self._verify = request_verify(settings)
 
     def close(self) -> None:
         self._session.close()
@@ -57,8 +58,9 @@ class CamundaClient:
                 files=files,
                 timeout=timeout,
                 headers=headers,
-                # Per request: requests lets REQUESTS_CA_BUNDLE override a session's CA bundle.
-                verify=self.settings.verify,
+                # Per request: a session given from outside may still trust the environment,
+                # and requests would let REQUESTS_CA_BUNDLE override the session's bundle.
+                verify=self._verify,
             )
         except (requests.ConnectionError, requests.Timeout) as err:
             raise CamundaUnavailable(

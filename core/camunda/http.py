@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 
 from core.camunda.settings import CamundaSettings
 from core.errors import (
@@ -27,12 +29,25 @@ def build_session(settings: CamundaSettings) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.verify = settings.verify
+    # With trust_env on, requests re-reads the proxy variables and ~/.netrc on every request
+    # (~130 µs of CPU each, a tenth of the tracker's CPU per task): read the proxies for the
+    # engine once here; the CA bundle from the environment comes from request_verify().
+    session.trust_env = False
+    session.proxies.update(get_environ_proxies(settings.root))
     if settings.token:
         session.headers["Authorization"] = f"Bearer {settings.token}"
     elif settings.username:
         session.auth = (settings.username, settings.password or "")
     session.headers["Accept"] = "application/json"
     return session
+
+
+def request_verify(settings: CamundaSettings) -> str | bool:
+    """What every request verifies the engine with: the configured CA bundle, else the one the
+    environment names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests reads them), else the
+    default store. Verification is never off."""
+    environ = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return settings.ca_bundle or environ or True
 
 
 def raise_for_engine_error(response: requests.Response, *, task_command: bool = False) -> None:

@@ -1,0 +1,174 @@
+"""The benchmark's ratios and targets, and the parsing of what it reads back (no services)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.bench import summary
+from tools.bench.contenders import routed_times
+from tools.bench.picks import read_picks
+from tools.bench.results import ProcessUsage, ScenarioResult
+from tools.bench.suite_config import SuiteKnobs, with_overrides
+from tools.bench.timings import engine_time, from_history
+
+
+def scenario(
+    role: str, rate: float, *, round: int = 1, complete: bool = True, **extra: object
+) -> ScenarioResult:
+    result = ScenarioResult(
+        name=f"{role}-r{round}",
+        role=role,
+        contender=role,
+        label=role,
+        mode="burst",
+        instances=1,
+        steps=1,
+        tasks_expected=1,
+        tasks_completed=1,
+        complete=complete,
+        round=round,
+        steady_tasks_per_s=rate,
+    )
+    for key, value in extra.items():
+        setattr(result, key, value)
+    return result
+
+
+def test_the_limit_is_the_faster_loop_of_the_same_round() -> None:
+    results = [
+        scenario("limit-sequential", 200.0),
+        scenario("limit-parallel", 500.0),
+        scenario("suite", 300.0),
+    ]
+
+    found = summary.ratios(results)
+
+    assert found["suite_over_limit"].median == pytest.approx(0.6)
+    assert found["suite_over_sequential_loop"].median == pytest.approx(1.5)
+
+
+def test_ratios_pair_contenders_within_a_round_then_take_the_median() -> None:
+    # round 2 ran on a busier machine: everything is slower, the ratio is not
+    results = [
+        scenario("client-defaults", 100.0, round=1),
+        scenario("suite", 250.0, round=1),
+        scenario("client-defaults", 50.0, round=2),
+        scenario("suite", 100.0, round=2),
+        scenario("client-defaults", 80.0, round=3),
+        scenario("suite", 240.0, round=3),
+    ]
+
+    found = summary.ratios(results)["suite_over_client_defaults"]
+
+    # per round 2.5, 2.0, 3.0: the median is 2.5 (pooling the rates would give 590/230 = 2.57)
+    assert (found.median, found.low, found.high, found.rounds) == (pytest.approx(2.5), 2.0, 3.0, 3)
+
+
+def test_a_failed_scenario_does_not_count() -> None:
+    results = [
+        scenario("limit-parallel", 900.0, complete=False),
+        scenario("limit-sequential", 200.0),
+        scenario("suite", 150.0),
+    ]
+
+    assert summary.ratios(results)["suite_over_limit"].median == pytest.approx(0.75)
+
+
+def test_a_ratio_without_its_baseline_is_not_measured() -> None:
+    found = summary.ratios([scenario("suite", 150.0)])["suite_over_client_tuned"]
+
+    assert (found.median, found.rounds) == (None, 0)
+
+
+def test_targets_are_judged_against_the_issue_thresholds() -> None:
+    usage = [ProcessUsage("task_tracker", 81.0, 1.0, 1.0)]
+    results = [
+        scenario("limit-parallel", 500.0),
+        scenario("client-defaults", 100.0),
+        scenario("suite", 290.0, processes=usage),
+        scenario("suite-paced", 145.0, latency_ms={"p50": 149.0}),
+    ]
+
+    met = {t.name: t.met for t in summary.targets(results)}
+
+    assert met == {
+        "throughput vs the raw limit": False,  # 0.58 < 0.6
+        "throughput vs the client at defaults": True,  # 2.9
+        "p50 end-to-end latency at half load (ms)": True,
+        "largest suite process peak RSS (MB)": False,  # 81 MB
+    }
+
+
+def test_targets_not_measured_are_neither_met_nor_missed() -> None:
+    assert {t.met for t in summary.targets([])} == {None}
+
+
+def test_history_rows_become_creation_and_completion_times() -> None:
+    rows = [
+        {"startTime": "2026-11-22T05:30:47.301+0000", "endTime": "2026-11-22T05:30:47.451+0000"},
+        {"startTime": "2026-11-22T05:30:48.000+0000", "endTime": None},  # still running
+        {
+            "startTime": "2026-11-22T05:30:49.000+0000",
+            "endTime": "2026-11-22T05:30:50.000+0000",
+            "canceled": True,
+        },
+    ]
+    creations = [{"externalTaskId": "t1", "timestamp": "2026-11-22T05:30:47.301+0000"}]
+
+    times = from_history(rows, creations)
+
+    assert times.latencies_ms == [pytest.approx(150.0)]
+    assert times.pickups_ms({"t1": engine_time("2026-11-22T05:30:47.321+0000"), "gone": 0.0}) == [
+        pytest.approx(20.0)
+    ]
+
+
+def test_engine_times_carry_their_offset() -> None:
+    assert engine_time("2026-11-22T06:00:00.000+0100") == engine_time("2026-11-22T05:00:00.000+0000")
+
+
+def test_routed_log_lines_give_the_first_publish_time_per_task(tmp_path: Path) -> None:
+    log = tmp_path / "universal_worker.log"
+    lines = [
+        {"ts": "2026-11-22T05:53:33.100000+00:00", "msg": "fetch loop started as worker w"},
+        {
+            "ts": "2026-11-22T05:53:34.500000+00:00",
+            "msg": "routed topic=t task=abc instance=i system=python 3ms",
+        },
+        {
+            "ts": "2026-11-22T05:53:39.000000+00:00",
+            "msg": "routed topic=t task=abc instance=i system=python 2ms",
+        },
+    ]
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\nnot json\n")
+
+    assert routed_times(log) == {"abc": pytest.approx(engine_time("2026-11-22T05:53:34.500+0000"))}
+
+
+def test_pick_files_keep_the_first_pick_of_a_refetched_task(tmp_path: Path) -> None:
+    picks = tmp_path / "picks.txt"
+    picks.write_text("10.5 a\n11.0 b\n12.0 a\n")
+
+    assert read_picks(picks) == {"a": 10.5, "b": 11.0}
+    assert read_picks(tmp_path / "missing.txt") == {}
+
+
+def test_knob_overrides_are_typed_and_checked() -> None:
+    knobs = with_overrides(
+        SuiteKnobs(),
+        ["tracker_concurrency=4", "use_priority=false", "creator_prefetch=none", "log_level=WARNING"],
+    )
+
+    assert (knobs.tracker_concurrency, knobs.use_priority, knobs.creator_prefetch, knobs.log_level) == (
+        4,
+        False,
+        None,
+        "WARNING",
+    )
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        with_overrides(SuiteKnobs(), ["threads=4"])
+    with pytest.raises(ValueError, match="whole number"):
+        with_overrides(SuiteKnobs(), ["max_tasks=many"])
