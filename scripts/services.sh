@@ -87,7 +87,7 @@ start_engine() {
   db_url="jdbc:h2:mem:$flavour;DB_CLOSE_DELAY=-1"
   if [ "${ENGINE_DB:-memory}" = file ]; then db_url="jdbc:h2:file:$STATE/$flavour-db;DB_CLOSE_ON_EXIT=FALSE"; fi
   t0=$(date +%s.%N)
-  ENGINE_PORT=$port ENGINE_DB_URL=$db_url nohup java ${ENGINE_JAVA_OPTS:--Xmx768m -XX:+UseSerialGC} \
+  ENGINE_PORT=$port ENGINE_DB_URL=$db_url nohup java ${ENGINE_JAVA_OPTS:--Xmx1536m -XX:+UseSerialGC} \
     -jar "$(engine_jar "$flavour")" >"$STATE/$flavour.log" 2>&1 &
   pid=$!
   echo $pid >"$STATE/$flavour.pid"
