@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
+from loguru import logger
 
 from core.config import AppSettings, load_settings
-from core.errors import ConfigError
+from core.errors import ConfigError, ExchangerError
 from core.health import check_heartbeat
-from core.lifecycle import EXIT_CONFIG, EXIT_OK, EXIT_UNHEALTHY
+from core.lifecycle import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_UNHEALTHY, install_stop_handlers
 from core.logs import setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,3 +67,22 @@ def run_check(settings: AppSettings, heartbeat_name: str, max_age_s: float) -> N
     ok, reason = check_heartbeat(settings.state_dir / f"{heartbeat_name}.heartbeat", max_age_s)
     click.echo(f"{heartbeat_name}: {reason}")
     raise SystemExit(EXIT_OK if ok else EXIT_UNHEALTHY)
+
+
+def serve(service: str, settings: AppSettings, body: Callable[[threading.Event], None]) -> NoReturn:
+    """Run a service's ``body`` until SIGTERM/SIGINT and exit with the documented code.
+
+    0 clean stop, 1 crash on an Exchanger error, 2 configuration error (see core.lifecycle).
+    """
+    start_logging(service, settings)
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    try:
+        body(stop)
+    except ConfigError as err:
+        logger.error("configuration error: {}", err)
+        raise SystemExit(EXIT_CONFIG) from None
+    except ExchangerError as err:
+        logger.error("{} stopped: {}", service, err)
+        raise SystemExit(EXIT_ERROR) from None
+    raise SystemExit(EXIT_OK)

@@ -6,15 +6,11 @@ Exit codes: 0 stopped cleanly; 1 crashed (or --check: unhealthy); 2 configuratio
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
-from loguru import logger
 
-from core.cli import common_options, load_or_exit, run_check, start_logging
-from core.errors import ConfigError, ExchangerError
-from core.lifecycle import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, install_stop_handlers
+from core.cli import common_options, load_or_exit, run_check, serve
 from task_tracker.app import HEARTBEAT_NAME, run
 
 
@@ -35,18 +31,7 @@ def main(
     settings = load_or_exit(config_dir, env_file, {"logging.format": log_format, "logging.level": log_level})
     if check:
         run_check(settings, HEARTBEAT_NAME, settings.tracker.heartbeat_timeout_s)
-    start_logging(HEARTBEAT_NAME, settings)
-    stop = threading.Event()
-    install_stop_handlers(stop)
-    try:
-        run(settings, list(systems) or None, stop)
-    except ConfigError as err:
-        logger.error("configuration error: {}", err)
-        raise SystemExit(EXIT_CONFIG) from None
-    except ExchangerError as err:
-        logger.error("task_tracker stopped: {}", err)
-        raise SystemExit(EXIT_ERROR) from None
-    raise SystemExit(EXIT_OK)
+    serve(HEARTBEAT_NAME, settings, lambda stop: run(settings, list(systems) or None, stop))
 
 
 if __name__ == "__main__":

@@ -6,15 +6,11 @@ Exit codes: 0 stopped cleanly; 1 crashed (or --check: unhealthy); 2 configuratio
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
-from loguru import logger
 
-from core.cli import common_options, load_or_exit, run_check, start_logging
-from core.errors import ExchangerError
-from core.lifecycle import EXIT_ERROR, EXIT_OK, install_stop_handlers
+from core.cli import common_options, load_or_exit, run_check, serve
 from universal_worker.app import HEARTBEAT_NAME, build_router, run
 from universal_worker.routing import render_table
 
@@ -47,15 +43,7 @@ def main(
     if print_routing:
         click.echo(render_table(build_router(settings).table()))
         return
-    start_logging(HEARTBEAT_NAME, settings)
-    stop = threading.Event()
-    install_stop_handlers(stop)
-    try:
-        run(settings, stop)
-    except ExchangerError as err:
-        logger.error("universal_worker stopped: {}", err)
-        raise SystemExit(EXIT_ERROR) from None
-    raise SystemExit(EXIT_OK)
+    serve(HEARTBEAT_NAME, settings, lambda stop: run(settings, stop))
 
 
 if __name__ == "__main__":
