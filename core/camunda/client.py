@@ -289,6 +289,22 @@ class CamundaClient:
     def history_activity_instances(self, process_instance_id: str) -> list[dict[str, Any]]:
         return list(self._get_json("/history/activity-instance", {"processInstanceId": process_instance_id}))
 
+    def external_task_log(self, external_task_id: str) -> list[dict[str, Any]]:
+        """The audit log of one external task: creation, failure, success and deletion entries."""
+        return list(self._get_json("/history/external-task-log", {"externalTaskId": external_task_id}))
+
+    def history_activity_instances_of(
+        self, process_instance_id: str, activity_id: str
+    ) -> list[dict[str, Any]]:
+        """The historic instances of one activity in one process instance, oldest first."""
+        params = {
+            "processInstanceId": process_instance_id,
+            "activityId": activity_id,
+            "sortBy": "startTime",
+            "sortOrder": "asc",
+        }
+        return list(self._get_json("/history/activity-instance", params))
+
     def history_variables(self, process_instance_id: str) -> dict[str, Any]:
         """Variables of a (possibly finished) instance, typed, from history."""
         rows = self._get_json(
