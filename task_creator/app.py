@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -10,18 +11,20 @@ from loguru import logger
 
 from core import wiring
 from core.config import AppSettings
-from core.errors import ConfigError
+from core.errors import ConfigError, LedgerError
 from core.health import Heartbeat
 from core.ledger import SqliteLedger
 from core.transport.base import Delivery
 from core.transport.consumer import Consumer
 from core.transport.publisher import ThreadLocalPublisher
 from core.transport.topology import system_queue
-from task_creator.processor import TaskProcessor
+from task_creator.processor import CLAIM_LEASE_S, TaskProcessor, claim_owner
 from task_creator.systems import load_router
 
 HEARTBEAT_NAME = "task_creator"
 SHUTDOWN_TIMEOUT_S = 60.0
+CLAIM_RENEW_S = CLAIM_LEASE_S / 3
+TOTALS_INTERVAL_S = 60.0
 
 
 @dataclass
@@ -31,6 +34,7 @@ class SystemRunner:
     name: str
     consumer: Consumer
     pool: ThreadPoolExecutor
+    processor: TaskProcessor
 
 
 def run(settings: AppSettings, systems: list[str], stop: threading.Event) -> None:
@@ -41,11 +45,20 @@ def run(settings: AppSettings, systems: list[str], stop: threading.Event) -> Non
     wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:topology")
     ledger = wiring.ledger(settings)
     publisher = ThreadLocalPublisher(wiring.broker_settings(settings), HEARTBEAT_NAME)
-    runners = [_start_system(settings, name, ledger, publisher) for name in systems]
+    owner = claim_owner()
+    runners = [_start_system(settings, name, ledger, publisher, owner) for name in systems]
     heartbeat = Heartbeat(settings.state_dir, f"{HEARTBEAT_NAME}.{'+'.join(systems)}")
-    logger.info("task_creator serving {}", ", ".join(systems))
+    logger.info("task_creator serving {} as {}", ", ".join(systems), owner)
+    renewed_at = totals_at = time.monotonic()
     while not stop.wait(1.0):
         heartbeat.beat({"systems": systems, "connected": all(r.consumer.is_connected for r in runners)})
+        if time.monotonic() - renewed_at >= CLAIM_RENEW_S:
+            renewed_at = time.monotonic()
+            _renew_claims(ledger, owner)
+        if time.monotonic() - totals_at >= TOTALS_INTERVAL_S:
+            totals_at = time.monotonic()
+            _log_totals(runners)
+    _log_totals(runners)
     for runner in runners:
         # Stop intake first; the consumer keeps its connection open while the pool settles.
         runner.consumer.stop(timeout=SHUTDOWN_TIMEOUT_S)
@@ -55,15 +68,34 @@ def run(settings: AppSettings, systems: list[str], stop: threading.Event) -> Non
     logger.info("task_creator stopped")
 
 
+def _renew_claims(ledger: SqliteLedger, owner: str) -> None:
+    try:
+        ledger.renew_claims(owner, CLAIM_LEASE_S)
+    except LedgerError as err:  # the lease outlives a few failed renewals
+        logger.error("could not renew this creator's claims: {}", err)
+
+
+def _log_totals(runners: list[SystemRunner]) -> None:
+    for runner in runners:
+        stats = runner.processor.stats
+        logger.info(
+            "totals system={}: handled={} re-emitted={} duplicates deferred={}",
+            runner.name,
+            stats.handled,
+            stats.reemitted,
+            stats.deferred,
+        )
+
+
 def _start_system(
-    settings: AppSettings, name: str, ledger: SqliteLedger, publisher: ThreadLocalPublisher
+    settings: AppSettings, name: str, ledger: SqliteLedger, publisher: ThreadLocalPublisher, owner: str
 ) -> SystemRunner:
     config = settings.systems[name]
     router = load_router(name, config.options)
     logger.info("system {}: topics {}", name, ", ".join(router.topics))
     pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix=f"{name}-handler")
     processor = TaskProcessor(
-        name, config, router, ledger, publisher, wiring.topology(settings), config.options
+        name, config, router, ledger, publisher, wiring.topology(settings), config.options, owner
     )
 
     def hand_over(delivery: Delivery) -> None:
@@ -77,4 +109,4 @@ def _start_system(
         name=f"{HEARTBEAT_NAME}:{name}",
     )
     consumer.start()
-    return SystemRunner(name, consumer, pool)
+    return SystemRunner(name, consumer, pool, processor)

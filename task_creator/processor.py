@@ -8,9 +8,13 @@ stored result instead of calling the system a second time.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import traceback
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -25,7 +29,7 @@ from core.contracts import (
     parse_task_message,
 )
 from core.errors import ContractError, PermanentError, RetryableError
-from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
 from core.poison import error_envelope
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
@@ -35,6 +39,17 @@ from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, re
 from task_creator.router import Handler, TaskRouter
 
 COMPONENT = "task_creator"
+# A claim's lease; the owner renews it (ClaimRenewal) well before it runs out, so only a dead
+# owner's claim expires and can be taken over.
+CLAIM_LEASE_S = 30.0
+BUSY_RECHECK_MS = 2_000  # a second delivery of a running task looks again after this
+
+
+@dataclass
+class ProcessorStats:
+    handled: int = 0
+    reemitted: int = 0  # deliveries answered from the stored result, without running the handler
+    deferred: int = 0  # deliveries that found the task running elsewhere and came back later
 
 
 class TaskProcessor:
@@ -47,8 +62,11 @@ class TaskProcessor:
         publisher: MessagePublisher,
         topology: Topology,
         options: Mapping[str, Any],
+        owner: str | None = None,
     ) -> None:
         self.system = system
+        self.owner = owner or claim_owner()
+        self.stats = ProcessorStats()
         self._config = config
         self._router = router
         self._ledger = ledger
@@ -77,15 +95,46 @@ class TaskProcessor:
             self._poison(delivery, f"system {self.system!r} has no handler for topic {task.task.topic!r}")
             return
         entry = self._ledger.get(task.task.id) or self._record(task)
-        stored = self._stored_result(entry, task)
-        if stored is not None:
-            logger.info("task={} already handled: re-emitting its result", task.task.id)
-            self._emit(delivery, stored, task.message_id)
+        if self._reemitted(delivery, entry, task):
             return
-        started = time.perf_counter()
-        outcome = self._run(handler, delivery, task, entry)
-        if outcome is not None:
-            self._finish(delivery, task, entry, outcome, started)
+        if not self._ledger.claim(task.task.id, self.owner, CLAIM_LEASE_S):
+            self._busy(delivery, task)
+            return
+        try:
+            started = time.perf_counter()
+            outcome = self._run(handler, delivery, task, entry)
+            if outcome is not None:
+                self._finish(delivery, task, entry, outcome, started)
+        finally:
+            self._ledger.release_claim(task.task.id, self.owner)  # no-op once the result is stored
+
+    def _reemitted(self, delivery: Delivery, entry: LedgerEntry, task: TaskMessage) -> bool:
+        """Answer from what an earlier delivery stored, if it stored anything."""
+        stored = self._stored_result(entry, task)
+        if stored is None:
+            return False
+        self.stats.reemitted += 1
+        logger.info("task={} already handled: re-emitting its result", task.task.id)
+        self._emit(delivery, stored, task.message_id)
+        return True
+
+    def _busy(self, delivery: Delivery, task: TaskMessage) -> None:
+        """Another delivery of this task holds the claim: reuse its result, or look again later."""
+        entry = self._ledger.get(task.task.id)
+        if entry is not None and self._reemitted(delivery, entry, task):
+            return
+        self.stats.deferred += 1
+        owner = entry.claim_owner if entry else "?"
+        logger.info("task={} is being handled by {}: this delivery waits", task.task.id, owner)
+        delays = self._topology.retry_delays(self._queue)
+        if not delays:  # no delay queue declared (no retries configured): back to the queue
+            time.sleep(BUSY_RECHECK_MS / 1000)
+            delivery.nack(requeue=True)
+            return
+        queue = self._topology.retry_queue(self._queue, delays[0])
+        expiry = min(delays[0], BUSY_RECHECK_MS)
+        self._publish(OutgoingMessage("", queue, delivery.body, task.message_id, expiration_ms=expiry))
+        delivery.ack()
 
     def _run(
         self, handler: Handler, delivery: Delivery, task: TaskMessage, entry: LedgerEntry
@@ -110,15 +159,17 @@ class TaskProcessor:
     def _record(self, task: TaskMessage) -> LedgerEntry:
         """A task this host's ledger has not seen (the worker runs elsewhere): record it now."""
         return self._ledger.record_routed(
-            external_task_id=task.task.id,
-            message_id=task.message_id,
-            system=self.system,
-            topic=task.task.topic,
-            process_instance_id=task.process.instance_id,
-            process_definition_key=task.process.definition_key,
-            activity_id=task.activity.id,
-            worker_id=task.task.worker_id,
-            lock_duration_ms=task.task.lock_duration_ms,
+            RoutedTask(
+                external_task_id=task.task.id,
+                message_id=task.message_id,
+                system=self.system,
+                topic=task.task.topic,
+                process_instance_id=task.process.instance_id,
+                process_definition_key=task.process.definition_key,
+                activity_id=task.activity.id,
+                worker_id=task.task.worker_id,
+                lock_duration_ms=task.task.lock_duration_ms,
+            )
         )
 
     def _stored_result(self, entry: LedgerEntry, task: TaskMessage) -> bytes | None:
@@ -182,6 +233,7 @@ class TaskProcessor:
         state = TaskState.TRACKED if isinstance(outcome, TrackedOutcome) else TaskState.RESULT
         self._ledger.record_result(task.task.id, state, body.decode("utf-8"))
         self._emit(delivery, body, task.message_id)
+        self.stats.handled += 1
         logger.info(
             "handled topic={} task={} system={} outcome={} {:.0f}ms",
             task.task.topic,
@@ -212,6 +264,11 @@ class TaskProcessor:
         error = self._publisher.publish_many([message])[0]
         if error is not None:
             raise error
+
+
+def claim_owner() -> str:
+    """Unique per process: two creators on one host must not take each other's claims."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def tracked_result(task: TaskMessage, entry: LedgerEntry) -> ResultMessage:

@@ -17,17 +17,24 @@ from core.bpmn import BpmnCache, BpmnModel
 from core.camunda import CamundaClient, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
-from core.ledger import SqliteLedger
+from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
 from universal_worker.enrich import activity_info, build_message
 from universal_worker.routing import Router, TaskFacts
+
+# A re-fetched task whose message went out less than this many lock durations ago is taken to
+# be still queued (or running); past that its message may be gone (a purged queue) and it is
+# routed again, which the creator's claim and stored result make harmless.
+QUEUED_TRUST_LOCKS = 3
 
 
 @dataclass
 class DispatchStats:
     routed: int = 0
     unlocked: int = 0
+    refetched: int = 0  # tasks fetched again after their lock ran out while they were known
+    suppressed: int = 0  # of those, still queued or running: not routed a second time
     by_system: dict[str, int] = field(default_factory=dict)
 
 
@@ -37,6 +44,7 @@ class _Prepared:
     message: OutgoingMessage
     system: str
     started: float
+    known: bool  # the ledger had it already: a re-fetch
 
 
 class Dispatcher:
@@ -67,13 +75,13 @@ class Dispatcher:
             results = self._publisher.publish_many([p.message for p in prepared])
         except BrokerUnavailable:
             for item in prepared:
-                self._unlock(item.task, "broker unavailable")
+                self._not_published(item, "broker unavailable")
             raise
         for item, error in zip(prepared, results, strict=True):
             if error is None:
                 self._routed(item)
             else:
-                self._unlock(item.task, f"publish failed: {error}")
+                self._not_published(item, f"publish failed: {error}")
 
     def _prepare(self, task: LockedTask) -> _Prepared | None:
         started = time.perf_counter()
@@ -90,17 +98,11 @@ class Dispatcher:
                 self._unlock(task, "no routing rule matches it")
                 return None
             system = self._systems[decision.system]
-            entry = self._ledger.record_routed(
-                external_task_id=task.id,
-                message_id=str(uuid.uuid4()),
-                system=decision.system,
-                topic=task.topic_name,
-                process_instance_id=task.process_instance_id,
-                process_definition_key=task.process_definition_key,
-                activity_id=task.activity_id,
-                worker_id=task.worker_id,
-                lock_duration_ms=system.lock_duration_ms,
-            )
+            fresh_id = str(uuid.uuid4())
+            entry = self._ledger.record_routed(routed_task(task, fresh_id, decision.system, system))
+            known = entry.message_id != fresh_id
+            if known and self._still_queued(entry, system):
+                return None
             message = build_message(
                 task,
                 model,
@@ -118,7 +120,31 @@ class Dispatcher:
             _outgoing(message.to_json(), task, entry.message_id, decision.system),
             decision.system,
             started,
+            known,
         )
+
+    def _still_queued(self, entry: LedgerEntry, system: SystemConfig) -> bool:
+        """A re-fetch (its lock ran out): is its message still waiting, or its handler running?
+
+        If so it is not routed again; the fetch has renewed its lock, which the queued message
+        then uses. A task past ``routed`` goes out again so the creator re-emits its result.
+        """
+        self.stats.refetched += 1
+        if entry.state is not TaskState.ROUTED:
+            return False
+        now = time.time()
+        running = entry.claim_until is not None and entry.claim_until > now
+        trust_s = QUEUED_TRUST_LOCKS * system.lock_duration_ms / 1000
+        queued = entry.routed_at is not None and now - entry.routed_at < trust_s
+        if not (running or queued):
+            return False
+        self.stats.suppressed += 1
+        logger.info(
+            "re-fetched task={} is still {}: not routed again",
+            entry.external_task_id,
+            "running" if running else "queued",
+        )
+        return True
 
     def _model(self, task: LockedTask) -> BpmnModel | None:
         """The definition's metadata; a BPMN we cannot read routes the task without it."""
@@ -131,6 +157,8 @@ class Dispatcher:
             return None
 
     def _routed(self, item: _Prepared) -> None:
+        if item.known:
+            self._ledger.mark_queued(item.task.id, True)
         self.stats.routed += 1
         self.stats.by_system[item.system] = self.stats.by_system.get(item.system, 0) + 1
         elapsed_ms = (time.perf_counter() - item.started) * 1000
@@ -142,6 +170,14 @@ class Dispatcher:
             item.system,
             elapsed_ms,
         )
+
+    def _not_published(self, item: _Prepared, reason: str) -> None:
+        """Its message is not in the broker: say so in the ledger, so a re-fetch routes it."""
+        try:
+            self._ledger.mark_queued(item.task.id, False)
+        except ExchangerError as err:
+            logger.error("task={} not marked unqueued: {}", item.task.id, err)
+        self._unlock(item.task, reason)
 
     def _unlock(self, task: LockedTask, reason: str) -> None:
         self.stats.unlocked += 1
@@ -156,6 +192,20 @@ class Dispatcher:
                 err,
                 reason,
             )
+
+
+def routed_task(task: LockedTask, message_id: str, system_name: str, system: SystemConfig) -> RoutedTask:
+    return RoutedTask(
+        external_task_id=task.id,
+        message_id=message_id,
+        system=system_name,
+        topic=task.topic_name,
+        process_instance_id=task.process_instance_id,
+        process_definition_key=task.process_definition_key,
+        activity_id=task.activity_id,
+        worker_id=task.worker_id,
+        lock_duration_ms=system.lock_duration_ms,
+    )
 
 
 def _outgoing(body: bytes, task: LockedTask, message_id: str, system: str) -> OutgoingMessage:

@@ -4,7 +4,12 @@
     routed → completed | failed | bpmn_error | cancelled        (immediate systems)
 
 ``result`` holds the result record (JSON) once the system has answered, so a redelivered
-message re-emits it instead of calling the system again.
+message re-emits it instead of calling the system again. A final state is never left, except
+``failed`` when the engine hands the task out again for a new round (retries or an operator).
+
+While a creator runs a task's handler it holds a *claim*: an owner and a lease that the owner
+renews. A second delivery of the task sees the claim and waits; a claim whose lease ran out
+(its owner died) can be taken over.
 """
 
 from __future__ import annotations
@@ -29,6 +34,21 @@ FINAL_STATES = frozenset({TaskState.COMPLETED, TaskState.FAILED, TaskState.BPMN_
 
 
 @dataclass(frozen=True)
+class RoutedTask:
+    """What the ledger records when a task is routed (by the worker, or a creator on another host)."""
+
+    external_task_id: str
+    message_id: str
+    system: str
+    topic: str
+    process_instance_id: str
+    process_definition_key: str
+    activity_id: str
+    worker_id: str
+    lock_duration_ms: int | None
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
     external_task_id: str
     message_id: str
@@ -48,3 +68,6 @@ class LedgerEntry:
     result: str | None
     created_at: datetime
     updated_at: datetime
+    claim_owner: str | None = None  # the creator running the handler now
+    claim_until: float | None = None  # epoch seconds: the claim's lease
+    routed_at: float | None = None  # epoch seconds: its message was last published (None: not queued)

@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import ConfigError, LedgerError
-from core.ledger.model import FINAL_STATES, LedgerEntry, TaskState
+from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
+from core.ledger.schema import COLUMNS, migrate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tasks (
-    external_task_id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    system TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    process_instance_id TEXT NOT NULL,
-    process_definition_key TEXT NOT NULL,
-    activity_id TEXT NOT NULL,
-    worker_id TEXT NOT NULL,
-    lock_duration_ms INTEGER,
-    external_id TEXT,
-    external_url TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    result TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tasks_state ON tasks (system, state);
-CREATE INDEX IF NOT EXISTS tasks_instance ON tasks (process_instance_id);
-"""
-COLUMNS = (
-    "external_task_id, message_id, record_id, state, system, topic, process_instance_id, "
-    "process_definition_key, activity_id, worker_id, lock_duration_ms, external_id, external_url, "
-    "attempts, last_error, result, created_at, updated_at"
-)
+_CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
 
 def _now() -> str:
@@ -58,8 +32,10 @@ class SqliteLedger:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._conn() as conn:
-            conn.executescript(SCHEMA)
+        try:
+            migrate(self._conn())
+        except sqlite3.Error as err:
+            raise LedgerError(f"cannot prepare the ledger at {self.path}: {err}") from err
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -88,29 +64,18 @@ class SqliteLedger:
 
     # -- writes -------------------------------------------------------------------------
 
-    def record_routed(
-        self,
-        *,
-        external_task_id: str,
-        message_id: str,
-        system: str,
-        topic: str,
-        process_instance_id: str,
-        process_definition_key: str,
-        activity_id: str,
-        worker_id: str,
-        lock_duration_ms: int | None,
-    ) -> LedgerEntry:
+    def record_routed(self, task: RoutedTask) -> LedgerEntry:
         """Record a routed task; a task seen before keeps its message id and record id.
 
         The exception is a task whose last round failed: the engine only hands it out again
-        for a retry, so it starts a new round (see the SQL below).
+        for a retry, so it starts a new round (see the SQL below). A new record is stamped as
+        queued (``routed_at``); a known one keeps its stamp until :meth:`mark_queued`.
         """
         now = _now()
         self._execute(
             "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
             " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " created_at, updated_at, routed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
             " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms,"
             # A failed task the engine hands out again (retries left, or an operator retried the
@@ -120,26 +85,35 @@ class SqliteLedger:
             " attempts = CASE WHEN tasks.state = 'failed' THEN 0 ELSE tasks.attempts END,"
             " external_id = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_id END,"
             " external_url = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_url END,"
+            " routed_at = CASE WHEN tasks.state = 'failed' THEN excluded.routed_at ELSE tasks.routed_at END,"
             " state = CASE WHEN tasks.state = 'failed' THEN 'routed' ELSE tasks.state END",
             (
-                external_task_id,
-                message_id,
+                task.external_task_id,
+                task.message_id,
                 str(uuid.uuid4()),
                 TaskState.ROUTED,
-                system,
-                topic,
-                process_instance_id,
-                process_definition_key,
-                activity_id,
-                worker_id,
-                lock_duration_ms,
+                task.system,
+                task.topic,
+                task.process_instance_id,
+                task.process_definition_key,
+                task.activity_id,
+                task.worker_id,
+                task.lock_duration_ms,
                 now,
                 now,
+                time.time(),
             ),
         )
-        entry = self.get(external_task_id)
+        entry = self.get(task.external_task_id)
         assert entry is not None
         return entry
+
+    def mark_queued(self, external_task_id: str, queued: bool) -> None:
+        """Its message was published again (``True``), or it is not in the broker at all (``False``)."""
+        self._execute(
+            "UPDATE tasks SET routed_at = ? WHERE external_task_id = ?",
+            (time.time() if queued else None, external_task_id),
+        )
 
     def record_attempt(self, external_task_id: str, error: str) -> int:
         """Count a failed attempt; returns the attempts so far."""
@@ -150,26 +124,65 @@ class SqliteLedger:
         entry = self.get(external_task_id)
         return entry.attempts if entry else 0
 
-    def record_external(self, external_task_id: str, external_id: str, external_url: str | None) -> None:
+    def claim(self, external_task_id: str, owner: str, lease_s: float) -> bool:
+        """Take the task for running its handler; False while another owner's lease is alive.
+
+        One conditional UPDATE, so two creators (threads, processes or hosts) racing on the same
+        task cannot both win. Only a task without a result can be claimed.
+        """
+        now = time.time()
+        cursor = self._execute(
+            "UPDATE tasks SET claim_owner = ?, claim_until = ?, updated_at = ?"
+            " WHERE external_task_id = ? AND state = 'routed' AND result IS NULL"
+            " AND (claim_owner IS NULL OR claim_until < ?)",
+            (owner, now + lease_s, _now(), external_task_id, now),
+        )
+        return cursor.rowcount == 1
+
+    def renew_claims(self, owner: str, lease_s: float) -> int:
+        """Extend the lease of every claim ``owner`` holds; returns how many it holds."""
+        cursor = self._execute(
+            "UPDATE tasks SET claim_until = ? WHERE claim_owner = ?", (time.time() + lease_s, owner)
+        )
+        return cursor.rowcount
+
+    def release_claim(self, external_task_id: str, owner: str) -> None:
+        """Give the task up (a retry is scheduled); the next delivery may claim it."""
+        self._execute(
+            "UPDATE tasks SET claim_owner = NULL, claim_until = NULL"
+            " WHERE external_task_id = ? AND claim_owner = ?",
+            (external_task_id, owner),
+        )
+
+    def record_external(self, external_task_id: str, external_id: str, external_url: str | None) -> bool:
         """The system created a work item for this task (before anything else can go wrong)."""
-        self._set(
+        return self._set(
             external_task_id, state=TaskState.CREATED, external_id=external_id, external_url=external_url
         )
 
-    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> None:
-        """Store the result record so a redelivered message re-emits it instead of redoing the work."""
-        self._set(external_task_id, state=state, result=result_json)
+    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> bool:
+        """Store the result record so a redelivered message re-emits it instead of redoing the work.
 
-    def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> None:
-        self._set(external_task_id, state=state, last_error=error[:2000] if error else None)
+        The claim ends with it. False when the task already reached a final state.
+        """
+        return self._set(
+            external_task_id, state=state, result=result_json, claim_owner=_CLEAR, claim_until=_CLEAR
+        )
 
-    def _set(self, external_task_id: str, **fields: object) -> None:
-        fields = {k: v for k, v in fields.items() if v is not None}
+    def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> bool:
+        """Move the task to ``state``; False (and nothing written) when it is already final."""
+        return self._set(external_task_id, state=state, last_error=error[:2000] if error else None)
+
+    def _set(self, external_task_id: str, **fields: object) -> bool:
+        fields = {k: (None if v is _CLEAR else v) for k, v in fields.items() if v is not None}
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        self._execute(
-            f"UPDATE tasks SET {assignments}, updated_at = ? WHERE external_task_id = ?",
+        finals = ",".join(f"'{state}'" for state in sorted(FINAL_STATES))
+        cursor = self._execute(
+            f"UPDATE tasks SET {assignments}, updated_at = ?"
+            f" WHERE external_task_id = ? AND state NOT IN ({finals})",
             (*fields.values(), _now(), external_task_id),
         )
+        return cursor.rowcount == 1
 
     # -- reads --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from core.camunda import CamundaClient
-from core.ledger import SqliteLedger
+from core.ledger import RoutedTask, SqliteLedger
 from core.poison import error_envelope
 from core.transport import BrokerAdmin, BrokerSettings, Publisher
 from core.transport.topology import Topology
@@ -65,15 +65,17 @@ def test_where_and_instance_show_the_ledger_record(setup) -> None:
     config, _broker, state = setup
     ledger = SqliteLedger(state / "ledger.sqlite3")
     ledger.record_routed(
-        external_task_id="task-1",
-        message_id="msg-1",
-        system="python",
-        topic="x",
-        process_instance_id="inst-1",
-        process_definition_key="proc",
-        activity_id="act",
-        worker_id="w",
-        lock_duration_ms=1000,
+        RoutedTask(
+            external_task_id="task-1",
+            message_id="msg-1",
+            system="python",
+            topic="x",
+            process_instance_id="inst-1",
+            process_definition_key="proc",
+            activity_id="act",
+            worker_id="w",
+            lock_duration_ms=1000,
+        )
     )
     where = run(config, "where", "task-1")
     assert where.exit_code == 0 and "routed" in where.output and "msg-1" in where.output

@@ -23,7 +23,7 @@ from core.contracts import (
 )
 from core.contracts.base import TypedVariable
 from core.errors import PublishError
-from core.ledger import LedgerEntry, SqliteLedger
+from core.ledger import LedgerEntry, RoutedTask, SqliteLedger
 from core.transport.base import Delivery, OutgoingMessage
 
 # -- the engine -------------------------------------------------------------------------------
@@ -221,15 +221,17 @@ def route(
 ) -> LedgerEntry:
     """Record a routed task in the ledger, as the worker does."""
     return ledger.record_routed(
-        external_task_id=task_id,
-        message_id=message_id or f"msg-{task_id}",
-        system=system,
-        topic=f"{system}.task",
-        process_instance_id="instance-1",
-        process_definition_key="orders",
-        activity_id="create_task",
-        worker_id=worker_id,
-        lock_duration_ms=lock_duration_ms,
+        RoutedTask(
+            external_task_id=task_id,
+            message_id=message_id or f"msg-{task_id}",
+            system=system,
+            topic=f"{system}.task",
+            process_instance_id="instance-1",
+            process_definition_key="orders",
+            activity_id="create_task",
+            worker_id=worker_id,
+            lock_duration_ms=lock_duration_ms,
+        )
     )
 
 

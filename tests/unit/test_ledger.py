@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError, LedgerError
-from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState, open_ledger
+from core.ledger import FINAL_STATES, LedgerEntry, RoutedTask, SqliteLedger, TaskState, open_ledger
 
 
 @pytest.fixture
@@ -32,15 +32,17 @@ def route(
     lock_ms: int | None = 60_000,
 ) -> LedgerEntry:
     return ledger.record_routed(
-        external_task_id=task_id,
-        message_id=message_id,
-        system=system,
-        topic=f"{system}.task",
-        process_instance_id=instance,
-        process_definition_key="orders",
-        activity_id="Activity_1",
-        worker_id=worker,
-        lock_duration_ms=lock_ms,
+        RoutedTask(
+            external_task_id=task_id,
+            message_id=message_id,
+            system=system,
+            topic=f"{system}.task",
+            process_instance_id=instance,
+            process_definition_key="orders",
+            activity_id="Activity_1",
+            worker_id=worker,
+            lock_duration_ms=lock_ms,
+        )
     )
 
 

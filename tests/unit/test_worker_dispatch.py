@@ -158,20 +158,67 @@ def test_a_task_is_routed_by_the_property_its_bpmn_activity_carries(world: World
     assert world.published("python.queue") == []
 
 
-def test_the_same_external_task_dispatched_twice_keeps_its_message_id(world: World) -> None:
-    # Given a task dispatched once
+def test_a_refetched_task_still_queued_is_not_routed_again(world: World) -> None:
+    # Given a task dispatched once, its message waiting in the queue
     dispatcher = world.dispatcher()
     dispatcher.dispatch([task("t-1")])
 
-    # When the engine hands it out again (a lock ran out) and it is dispatched again
+    # When its lock runs out and another worker fetches it again
     dispatcher.dispatch([task("t-1", worker_id="worker-B")])
 
-    # Then both messages carry the same message id, so consumers recognise the repeat
-    first, second = world.published("python.queue")
-    assert first.message_id == second.message_id
-    assert parse_task_message(first.body).message_id == parse_task_message(second.body).message_id
+    # Then no second message goes out; the ledger knows the new lock holder and counts the re-fetch
+    (only,) = world.published("python.queue")
+    assert only.headers["exchanger-task-id"] == "t-1"  # type: ignore[index]
     entry = world.ledger.get("t-1")
     assert entry is not None and entry.worker_id == "worker-B"
+    assert (dispatcher.stats.refetched, dispatcher.stats.suppressed, dispatcher.stats.routed) == (1, 1, 1)
+
+
+def test_a_refetched_task_whose_message_never_went_out_is_routed_again_under_its_message_id(
+    world: World,
+) -> None:
+    # Given a task whose publish was returned (so it was unlocked, and is not in the broker)
+    dispatcher = world.dispatcher(ScriptedPublisher([PublishUnroutable("returned")], [None]))
+    dispatcher.dispatch([task("t-1")])
+    first_id = world.ledger.get("t-1").message_id  # type: ignore[union-attr]
+
+    # When the engine hands it out again
+    dispatcher.dispatch([task("t-1", worker_id="worker-B")])
+
+    # Then it is routed again, under the message id it was first given
+    assert (dispatcher.stats.refetched, dispatcher.stats.suppressed, dispatcher.stats.routed) == (1, 0, 1)
+    entry = world.ledger.get("t-1")
+    assert entry is not None and entry.message_id == first_id and entry.routed_at is not None
+
+
+def test_a_refetched_task_queued_longer_than_trusted_or_already_answered_is_routed_again(
+    world: World,
+) -> None:
+    dispatcher = world.dispatcher()
+    dispatcher.dispatch([task("t-1"), task("t-2")])
+    first_round = world.published("python.queue")
+    # t-1's message went out long ago (a purged queue would look like this); t-2 has a result
+    world.ledger._execute("UPDATE tasks SET routed_at = routed_at - 3600 WHERE external_task_id = 't-1'")
+    world.ledger.record_result("t-2", TaskState.RESULT, "{}")
+
+    dispatcher.dispatch([task("t-1", worker_id="worker-B"), task("t-2", worker_id="worker-B")])
+
+    first, second = world.published("python.queue")
+    assert [first.headers["exchanger-task-id"], second.headers["exchanger-task-id"]] == ["t-1", "t-2"]  # type: ignore[index]
+    assert first.message_id == first_round[0].message_id
+    assert (dispatcher.stats.refetched, dispatcher.stats.suppressed) == (2, 0)
+
+
+def test_a_refetched_task_whose_handler_runs_is_not_routed_again(world: World) -> None:
+    dispatcher = world.dispatcher()
+    dispatcher.dispatch([task("t-1")])
+    world.ledger.mark_queued("t-1", False)  # delivered to a creator...
+    assert world.ledger.claim("t-1", "creator-1", lease_s=30)  # ...which is running it
+
+    dispatcher.dispatch([task("t-1", worker_id="worker-B")])
+
+    assert len(world.published("python.queue")) == 1
+    assert dispatcher.stats.suppressed == 1
 
 
 # -- unroutable and unpublishable tasks ----------------------------------------------------------------
