@@ -10,15 +10,8 @@ from lxml import etree
 
 from camunda_sync.convert.document import load_document
 from camunda_sync.convert.extensions import properties_of
-from camunda_sync.convert.ns import (
-    BPMNDI,
-    bpmn_children,
-    engine_attribute,
-    is_bpmn,
-    local_name,
-    squash,
-    text_of,
-)
+from camunda_sync.convert.xmltext import squash, stripped_text
+from core.bpmn.namespaces import BPMNDI, bpmn_children, engine_attribute, is_bpmn, local_name
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ def element_views(xml: bytes) -> dict[str, ElementView]:
 
 
 def _view(element: etree._Element) -> ElementView:
-    condition = " ".join(text_of(c) for c in bpmn_children(element, "conditionExpression"))
+    condition = " ".join(stripped_text(c) for c in bpmn_children(element, "conditionExpression"))
     return ElementView(
         kind=local_name(element),
         name=squash(element.get("name")),

@@ -11,12 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
 from camunda_sync.config.models import CamundaSyncConfig
 from camunda_sync.errors import SyncConfigError
-from core.redact import register_secret
+from core.config.layered import LayeredConfig, dotted_path
 
 DEFAULT_PATH = Path("config/camunda_sync.yaml")
 CONFIG_ENV = "CAMUNDA_SYNC_CONFIG"
@@ -37,7 +34,6 @@ ENV_KEYS: dict[str, str] = {
     "CAMUNDA_SYNC_STATE_DIR": "sync.state_dir",
 }
 SECRET_ENV_KEYS = {"STORMBPMN_API_KEY", "STORMBPMN_TOKEN", "CAMUNDA_PASSWORD", "CAMUNDA_TOKEN"}
-SECRET_PATHS = {tuple(ENV_KEYS[name].split(".")) for name in SECRET_ENV_KEYS}
 
 
 def load_config(
@@ -49,24 +45,15 @@ def load_config(
     """Read, merge and validate the settings; ``overrides`` are flags as dotted paths."""
     environ = dict(os.environ if env is None else env)
     file = _config_path(path, environ)
-    merged = _read_yaml(file) if file else {}
-    sources = {key: str(file) for key in _leaf_paths(merged)}
-    _refuse_secrets_in_file(merged, file)
-    for name, dotted in ENV_KEYS.items():
-        value = environ.get(name)
-        if value:
-            if name in SECRET_ENV_KEYS:
-                register_secret(value)
-            _put(merged, tuple(dotted.split(".")), value)
-            sources[tuple(dotted.split("."))] = f"environment variable {name}"
-    for dotted, value in (overrides or {}).items():
-        if value is not None:
-            _put(merged, tuple(dotted.split(".")), value)
-            sources[tuple(dotted.split("."))] = "the command line"
-    try:
-        return CamundaSyncConfig.model_validate(merged)
-    except ValidationError as err:
-        raise _config_error(err, sources, file) from None
+    layers = LayeredConfig(SyncConfigError)
+    if file:
+        layers.add_mapping(layers.read_yaml(file) or {}, str(file))
+        _refuse_secrets_in_file(layers.values, file)
+    # An empty variable counts as unset.
+    set_variables = {name: value for name, value in environ.items() if value}
+    layers.add_environment(set_variables, ENV_KEYS, secrets=SECRET_ENV_KEYS)
+    layers.add_flags(overrides)
+    return layers.validate(CamundaSyncConfig, fallback_source=str(file) if file else "the defaults")
 
 
 def _config_path(path: str | Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -79,65 +66,15 @@ def _config_path(path: str | Path | None, environ: Mapping[str, str]) -> Path | 
     return DEFAULT_PATH if DEFAULT_PATH.is_file() else None
 
 
-def _read_yaml(file: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise SyncConfigError(f"{file}: cannot read it as YAML: {err}", source=str(file)) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SyncConfigError(f"{file}: the top level must be a mapping", source=str(file))
-    return data
-
-
-def _refuse_secrets_in_file(merged: Mapping[str, Any], file: Path | None) -> None:
-    for path in SECRET_PATHS:
-        node: Any = merged
-        for part in path:
+def _refuse_secrets_in_file(values: Mapping[str, Any], file: Path) -> None:
+    for name in sorted(SECRET_ENV_KEYS):
+        node: Any = values
+        for part in dotted_path(ENV_KEYS[name]):
             node = node.get(part) if isinstance(node, dict) else None
         if node:
-            key = ".".join(path)
-            env_name = next(name for name, dotted in ENV_KEYS.items() if dotted == key)
+            key = ENV_KEYS[name]
             raise SyncConfigError(
-                f"{file}: {key!r} is a secret; set it in the environment ({env_name}), not in a file",
+                f"{file}: {key!r} is a secret; set it in the environment ({name}), not in a file",
                 key=key,
                 source=str(file),
             )
-
-
-def _put(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    node = tree
-    for part in path[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[path[-1]] = value
-
-
-def _leaf_paths(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    paths: list[tuple[str, ...]] = []
-    for key, value in tree.items():
-        path = (*prefix, str(key))
-        paths.append(path)
-        if isinstance(value, dict):
-            paths += _leaf_paths(value, path)
-    return paths
-
-
-def _config_error(
-    err: ValidationError, sources: Mapping[tuple[str, ...], str], file: Path | None
-) -> SyncConfigError:
-    first = err.errors()[0]
-    loc = tuple(str(part) for part in first["loc"])
-    key = ".".join(loc) or "(root)"
-    source = next(
-        (sources[loc[:end]] for end in range(len(loc), 0, -1) if loc[:end] in sources),
-        str(file) if file else "the defaults",
-    )
-    if first["type"] == "extra_forbidden":
-        message = f"unknown key {key!r} in {source}"
-    else:
-        message = f"invalid value for {key!r} in {source}: {first['msg']}"
-    return SyncConfigError(message, key=key, source=source)

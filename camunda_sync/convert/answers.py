@@ -15,9 +15,10 @@ from lxml import etree
 
 from camunda_sync.config.models import ConverterSettings
 from camunda_sync.convert.document import BpmnDocument, is_activity
-from camunda_sync.convert.ns import bpmn, is_bpmn, local_name, squash
 from camunda_sync.convert.questions import insert_question_task
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import squash
+from core.bpmn.namespaces import bpmn, is_bpmn, local_name
 
 PASSABLE = ("intermediateCatchEvent", "intermediateThrowEvent")
 

@@ -15,8 +15,9 @@ from camunda_sync.config.models import ConditionSettings, ConverterSettings
 from camunda_sync.convert.answers import find_answer
 from camunda_sync.convert.document import BpmnDocument
 from camunda_sync.convert.extensions import add_properties
-from camunda_sync.convert.ns import BPMN_MODEL, XSI, bpmn, bpmn_children, local_name, squash
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import squash
+from core.bpmn.namespaces import BPMN_MODEL, XSI, bpmn, bpmn_children, local_name
 
 DECIDING = ("exclusiveGateway", "inclusiveGateway")
 

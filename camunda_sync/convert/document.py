@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from camunda_sync.convert.ns import BPMN_MODEL, BPMNDI, bpmn, is_bpmn, line_of, local_name, namespace_of
+from camunda_sync.convert.xmltext import line_of
 from camunda_sync.errors import BpmnRefused
+from core.bpmn.namespaces import BPMN_MODEL, BPMNDI, bpmn, is_bpmn, local_name, namespace_of
 from core.errors import MalformedXmlError, UnsafeXmlError
 from core.xmlsafe import parse_xml
 

@@ -13,8 +13,9 @@ from lxml import etree
 
 from camunda_sync.config.models import ConverterSettings
 from camunda_sync.convert.document import BpmnDocument
-from camunda_sync.convert.ns import bpmn, is_bpmn, local_name, squash
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import squash
+from core.bpmn.namespaces import bpmn, is_bpmn, local_name
 
 THROWING = ("intermediateThrowEvent", "endEvent")
 CATCHING = ("startEvent", "intermediateCatchEvent", "boundaryEvent")

@@ -7,8 +7,9 @@ from lxml import etree
 from camunda_sync.config.models import ConverterSettings
 from camunda_sync.convert.document import BpmnDocument
 from camunda_sync.convert.durations import duration_from_label
-from camunda_sync.convert.ns import BPMN_MODEL, XSI, bpmn, is_bpmn, squash
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import squash
+from core.bpmn.namespaces import BPMN_MODEL, XSI, bpmn, is_bpmn
 
 TIMER_PARTS = ("timeDate", "timeDuration", "timeCycle")
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from camunda_sync.convert.ns import bpmn, bpmn_children, cam, is_bpmn
+from core.bpmn.namespaces import bpmn, bpmn_children, camunda_tag, is_bpmn
 
 
 def extension_elements(element: etree._Element) -> etree._Element:
@@ -29,14 +29,14 @@ def add_properties(element: etree._Element, properties: Mapping[str, str]) -> li
     if not properties:
         return []
     extensions = extension_elements(element)
-    container = next((child for child in extensions if child.tag == cam("properties")), None)
+    container = next((child for child in extensions if child.tag == camunda_tag("properties")), None)
     if container is None:
-        container = etree.SubElement(extensions, cam("properties"))
-    existing = {child.get("name") for child in container if child.tag == cam("property")}
+        container = etree.SubElement(extensions, camunda_tag("properties"))
+    existing = {child.get("name") for child in container if child.tag == camunda_tag("property")}
     added = []
     for name, value in properties.items():
         if name not in existing:
-            etree.SubElement(container, cam("property"), name=name, value=value)
+            etree.SubElement(container, camunda_tag("property"), name=name, value=value)
             added.append(name)
     return added
 
@@ -44,7 +44,7 @@ def add_properties(element: etree._Element, properties: Mapping[str, str]) -> li
 def properties_of(element: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for extensions in bpmn_children(element, "extensionElements"):
-        for prop in extensions.iter(cam("property")):
+        for prop in extensions.iter(camunda_tag("property")):
             name = prop.get("name")
             if name is not None:
                 found[name] = prop.get("value") or ""

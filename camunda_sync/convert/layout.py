@@ -8,8 +8,8 @@ import math
 from lxml import etree
 
 from camunda_sync.convert.document import BpmnDocument
-from camunda_sync.convert.ns import BPMNDI, DC, DI, local_name
 from camunda_sync.convert.report import ConversionReport
+from core.bpmn.namespaces import BPMNDI, DC, DI, local_name
 
 TASK_WIDTH, TASK_HEIGHT = 100.0, 80.0
 Point = tuple[float, float]

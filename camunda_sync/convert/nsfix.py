@@ -7,8 +7,9 @@ from typing import cast
 from lxml import etree
 
 from camunda_sync.convert.document import BpmnDocument
-from camunda_sync.convert.ns import ACTIVITI, CAMUNDA, OPERATON, XSI, attribute_names
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import attribute_names
+from core.bpmn.namespaces import ACTIVITI, CAMUNDA, OPERATON, XSI
 
 FOREIGN_ENGINE_NAMESPACES = (ACTIVITI, OPERATON)
 

@@ -13,7 +13,6 @@ from camunda_sync.convert.document import BpmnDocument, load_document
 from camunda_sync.convert.eventrefs import fill_event_refs
 from camunda_sync.convert.events import fill_empty_timers
 from camunda_sync.convert.layout import check_layout
-from camunda_sync.convert.ns import engine_attribute
 from camunda_sync.convert.nsfix import (
     ensure_namespaces,
     map_engine_namespaces,
@@ -31,6 +30,7 @@ from camunda_sync.convert.processes import (
 from camunda_sync.convert.report import ConversionReport
 from camunda_sync.convert.tasks import convert_tasks
 from camunda_sync.storm.models import Assignee
+from core.bpmn.namespaces import engine_attribute
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ import re
 from lxml import etree
 
 from camunda_sync.convert.document import BpmnDocument
-from camunda_sync.convert.ns import ACTIVITI, BPMNDI, CAMUNDA, cam, engine_attribute, is_bpmn, squash
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.xmltext import squash
 from camunda_sync.errors import BpmnRefused
+from core.bpmn.namespaces import ACTIVITI, BPMNDI, CAMUNDA, camunda_tag, engine_attribute, is_bpmn
 
 NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
@@ -74,7 +75,7 @@ def add_history_ttl(doc: BpmnDocument, ttl: str, report: ConversionReport) -> No
     """Engines since 7.20 refuse executable processes without a history time to live."""
     for process in doc.processes:
         if process.get("isExecutable") == "true" and engine_attribute(process, "historyTimeToLive") is None:
-            process.set(cam("historyTimeToLive"), ttl)
+            process.set(camunda_tag("historyTimeToLive"), ttl)
             report.change("process", process.get("id"), f'camunda:historyTimeToLive="{ttl}"')
 
 

@@ -8,9 +8,10 @@ from camunda_sync.config.models import ConverterSettings
 from camunda_sync.convert.document import BpmnDocument
 from camunda_sync.convert.extensions import add_properties
 from camunda_sync.convert.layout import split_edge
-from camunda_sync.convert.ns import bpmn, bpmn_children, cam, is_bpmn, squash
 from camunda_sync.convert.report import ConversionReport
 from camunda_sync.convert.rules import ActivityFacts, place
+from camunda_sync.convert.xmltext import squash
+from core.bpmn.namespaces import bpmn, bpmn_children, camunda_tag, is_bpmn
 
 
 def insert_question_task(
@@ -76,8 +77,8 @@ def _task(
     )
     placement = place(settings, facts)
     task = etree.Element(bpmn("serviceTask"), id=task_id, name=name)
-    task.set(cam("type"), "external")
-    task.set(cam("topic"), placement.topic)
+    task.set(camunda_tag("type"), "external")
+    task.set(camunda_tag("topic"), placement.topic)
     add_properties(task, placement.properties)
     return task
 

@@ -16,24 +16,22 @@ from lxml import etree
 from camunda_sync.config.models import ConverterSettings
 from camunda_sync.convert.document import BpmnDocument
 from camunda_sync.convert.extensions import add_properties
-from camunda_sync.convert.ns import (
+from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.rules import ActivityFacts, place
+from camunda_sync.convert.xmltext import attribute_names, squash, stripped_text
+from camunda_sync.storm.models import Assignee
+from core.bpmn.namespaces import (
     ACTIVITI,
     CAMUNDA,
     ENGINE_NAMESPACES,
-    attribute_names,
     bpmn,
     bpmn_children,
-    cam,
+    camunda_tag,
     engine_attribute,
     is_bpmn,
     local_name,
     namespace_of,
-    squash,
-    text_of,
 )
-from camunda_sync.convert.report import ConversionReport
-from camunda_sync.convert.rules import ActivityFacts, place
-from camunda_sync.storm.models import Assignee
 
 CONVERTIBLE = frozenset(
     {
@@ -141,7 +139,7 @@ def _facts(
             "assignee", ident, f"{len(assignees)} assignees; {assignees[0].name!r} is used, not {others}"
         )
     first = assignees[0] if assignees else None
-    documentation = " ".join(text_of(doc_el) for doc_el in bpmn_children(element, "documentation"))
+    documentation = " ".join(stripped_text(doc_el) for doc_el in bpmn_children(element, "documentation"))
     return ActivityFacts(
         id=ident,
         name=squash(element.get("name")),
@@ -165,8 +163,8 @@ def _convert_one(
         element.tag = bpmn("serviceTask")
         moved = _move_foreign_attributes(element)
         _drop_original_children(element, facts, report)
-    element.set(cam("type"), "external")
-    element.set(cam("topic"), placement.topic)
+    element.set(camunda_tag("type"), "external")
+    element.set(camunda_tag("topic"), placement.topic)
     added = add_properties(element, {**moved, **placement.properties})
     target = "" if facts.type in KEEP_TAG else " serviceTask"
     extra = f"; properties {', '.join(added)}" if added else ""

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from lxml import etree
 
 from camunda_sync.convert.document import BpmnDocument
-from camunda_sync.convert.ns import bpmn, bpmn_children, engine_attribute, is_bpmn, line_of, local_name
+from camunda_sync.convert.xmltext import line_of
 from camunda_sync.validate.issues import Issue
+from core.bpmn.namespaces import bpmn, bpmn_children, engine_attribute, is_bpmn, local_name
 
 SERVICE_LIKE = ("serviceTask", "sendTask", "businessRuleTask")
 IMPLEMENTATIONS = ("class", "expression", "delegateExpression", "type")

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from lxml import etree
 
 from camunda_sync.convert.document import BpmnDocument, load_document
-from camunda_sync.convert.ns import BPMNDI, bpmn, line_of
+from camunda_sync.convert.xmltext import line_of
 from camunda_sync.errors import BpmnRefused
 from camunda_sync.validate.engine_rules import check_process
 from camunda_sync.validate.issues import Issue
+from core.bpmn.namespaces import BPMNDI, bpmn
 
 FLOW_REFS = ("sourceRef", "targetRef")
 

@@ -66,7 +66,7 @@ def _walk(container: etree._Element, scopes: tuple[str, ...], source: str) -> It
             continue
         node_id = child.get("id")
         if not node_id:
-            raise BpmnModelError(f"{source}: line {child.sourceline}: {local_name(child.tag)} without an id")
+            raise BpmnModelError(f"{source}: line {child.sourceline}: {local_name(child)} without an id")
         yield FlowNode(child, node_id, scopes)
         if child.tag in SCOPE_TAGS:
             yield from _walk(child, (*scopes, node_id), source)

@@ -11,13 +11,13 @@ from lxml import etree
 
 from core.bpmn.elements import text_of
 from core.bpmn.frozen import FrozenDict
-from core.bpmn.namespaces import camunda
+from core.bpmn.namespaces import camunda_tags
 from core.errors import BpmnModelError
 
-_LIST = camunda("list")
-_MAP = camunda("map")
-_SCRIPT = camunda("script")
-_ENTRY = camunda("entry")
+_LIST = camunda_tags("list")
+_MAP = camunda_tags("map")
+_SCRIPT = camunda_tags("script")
+_ENTRY = camunda_tags("entry")
 
 
 def parameter_value(parameter: etree._Element, source: str) -> object:

@@ -120,7 +120,7 @@ def _activity(node: FlowNode, index: _ProcessIndex, source: str) -> ActivityMeta
     return ActivityMeta(
         id=node.id,
         name=element.get("name"),
-        type=local_name(element.tag),
+        type=local_name(element),
         documentation=documentation_of(element),
         lane=lane_for(node.id, node.scopes, index.lanes),
         participant=index.participant,
