@@ -10,7 +10,7 @@ from loguru import logger
 
 from camunda_sync.errors import DeploymentRejected
 from camunda_sync.validate.engine_errors import issues_from_engine_error
-from core.camunda.client import CamundaClient
+from core.camunda.admin import EngineAdmin
 from core.errors import CamundaRequestError
 
 
@@ -47,7 +47,7 @@ class DeployOutcome:
 
 
 def deploy(
-    client: CamundaClient,
+    client: EngineAdmin,
     name: str,
     files: Mapping[str, bytes],
     *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from core.camunda import CamundaClient
+from core.camunda import CamundaClient, EngineAdmin
 from core.config.models import AppSettings
 from core.ledger import SqliteLedger, open_ledger
 from core.retry import delay_buckets
@@ -40,7 +40,13 @@ def declare_topology(settings: AppSettings, connection_name: str) -> None:
 
 
 def camunda_client(settings: AppSettings) -> CamundaClient:
+    """The full client; the services hold it as ``EnginePort``."""
     return CamundaClient(settings.camunda.client_settings())
+
+
+def engine_admin(settings: AppSettings) -> EngineAdmin:
+    """The operator's client, without the services' task commands (fetch, complete, …)."""
+    return EngineAdmin(settings.camunda.client_settings())
 
 
 def ledger(settings: AppSettings) -> SqliteLedger:

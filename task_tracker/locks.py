@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from loguru import logger
 
-from core.camunda import CamundaClient
+from core.camunda import EnginePort
 from core.errors import CamundaConflict, CamundaError, CamundaNotFound, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 
@@ -32,7 +32,7 @@ class _Lock:
 class LockKeeper:
     def __init__(
         self,
-        client: CamundaClient,
+        client: EnginePort,
         ledger: SqliteLedger,
         *,
         tracked_systems: set[str],

@@ -13,7 +13,7 @@ from typing import Any
 
 from loguru import logger
 
-from core.camunda import CamundaClient
+from core.camunda import EnginePort
 from core.camunda.variables import TypedValue
 from core.contracts import BpmnErrorOutcome, CompleteOutcome, FailureOutcome, ResultMessage, TrackedOutcome
 from core.contracts.base import TypedVariable
@@ -31,7 +31,7 @@ TrackedHook = Callable[[LedgerEntry], None]
 class Settler:
     def __init__(
         self,
-        client: CamundaClient,
+        client: EnginePort,
         ledger: SqliteLedger,
         *,
         on_cancelled: CancelledHook | None = None,

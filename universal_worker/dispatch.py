@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from loguru import logger
 
 from core.bpmn import BpmnCache, BpmnModel
-from core.camunda import CamundaClient, LockedTask
+from core.camunda import EnginePort, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
 from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
@@ -50,7 +50,7 @@ class _Prepared:
 class Dispatcher:
     def __init__(
         self,
-        client: CamundaClient,
+        client: EnginePort,
         publisher: MessagePublisher,
         ledger: SqliteLedger,
         router: Router,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from loguru import logger
 
-from core.camunda import CamundaClient
+from core.camunda import EnginePort
 from core.config.models import WorkerConfig
 from core.errors import BrokerError, CamundaError, CamundaUnavailable
 from core.health import Heartbeat
@@ -31,7 +31,7 @@ class FetchLoop:
         *,
         worker_id: str,
         config: WorkerConfig,
-        client: CamundaClient,
+        client: EnginePort,
         planner: Planner,
         dispatcher: Dispatcher,
         heartbeat: Heartbeat,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from loguru import logger
 
-from core.camunda import CamundaClient, FetchTopic
+from core.camunda import EnginePort, FetchTopic
 from core.config.models import SystemConfig, WorkerConfig
 from universal_worker.routing import Router, TaskFacts, is_glob
 
@@ -39,7 +39,7 @@ class Planner:
         router: Router,
         systems: Mapping[str, SystemConfig],
         worker: WorkerConfig,
-        client: CamundaClient,
+        client: EnginePort,
         properties: PropertiesLookup,
     ) -> None:
         self._router = router

@@ -12,7 +12,7 @@ from camunda_sync.config import CamundaSyncConfig, load_config
 from camunda_sync.errors import BpmnRefused, ValidationFailed
 from camunda_sync.storm import DiagramSource, build_storm_client, persistent_limiter
 from camunda_sync.sync.state import LIMITER_FILE
-from core.camunda.client import CamundaClient
+from core.camunda.admin import EngineAdmin
 from core.errors import ExchangerError
 
 
@@ -43,8 +43,8 @@ class CliContext:
             self._config = load_config(self.config_path, overrides=self.overrides)
         return self._config
 
-    def engine(self) -> CamundaClient:
-        return CamundaClient(self.config().engine.client_settings())
+    def engine(self) -> EngineAdmin:
+        return EngineAdmin(self.config().engine.client_settings())
 
     def storm(self) -> DiagramSource:
         """A StormBPMN client whose rate-limit budget is shared with every other run."""

@@ -18,7 +18,7 @@ from camunda_sync.storm.models import Diagram, DiagramSummary
 from camunda_sync.sync.selection import is_selected, process_key, resource_name
 from camunda_sync.sync.state import DiagramState, SyncState
 from camunda_sync.validate import validate_bpmn
-from core.camunda.client import CamundaClient
+from core.camunda.admin import EngineAdmin
 from core.errors import CamundaError, ExchangerError
 
 Action = Literal["deployed", "unchanged", "would deploy", "failed"]
@@ -51,7 +51,7 @@ def convert_diagram(config: CamundaSyncConfig, source: DiagramSource, diagram: D
 
 class SyncRunner:
     def __init__(
-        self, config: CamundaSyncConfig, source: DiagramSource, engine: CamundaClient, state: SyncState
+        self, config: CamundaSyncConfig, source: DiagramSource, engine: EngineAdmin, state: SyncState
     ) -> None:
         self.config = config
         self.source = source

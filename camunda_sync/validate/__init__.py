@@ -11,7 +11,7 @@ from camunda_sync.validate.issues import Issue
 from camunda_sync.validate.lint import run_bpmnlint
 from camunda_sync.validate.structural import check_document, check_structure, refusal_issue
 from camunda_sync.validate.trial import trial_deploy
-from core.camunda.client import CamundaClient
+from core.camunda.admin import EngineAdmin
 
 __all__ = ["Issue", "ValidationReport", "check_structure", "validate_bpmn"]
 
@@ -53,7 +53,7 @@ def validate_bpmn(
     source: str = "diagram.bpmn",
     lint: bool = True,
     strict_lint: bool = False,
-    engine: CamundaClient | None = None,
+    engine: EngineAdmin | None = None,
     tenant_id: str | None = None,
 ) -> ValidationReport:
     """Run the checks in order; a file that cannot be read stops after the first."""

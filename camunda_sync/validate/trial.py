@@ -9,14 +9,14 @@ from loguru import logger
 
 from camunda_sync.validate.engine_errors import issues_from_engine_error
 from camunda_sync.validate.issues import Issue
-from core.camunda.client import CamundaClient
+from core.camunda.admin import EngineAdmin
 from core.errors import CamundaNotFound, CamundaRequestError
 
 TRIAL_SOURCE = "camunda-sync-trial"
 
 
 def trial_deploy(
-    client: CamundaClient, data: bytes, *, resource_name: str, tenant_id: str | None = None
+    client: EngineAdmin, data: bytes, *, resource_name: str, tenant_id: str | None = None
 ) -> list[Issue]:
     """The engine's parse errors for ``data``; an empty list when it would deploy."""
     name = f"{TRIAL_SOURCE}-{uuid.uuid4().hex[:12]}"

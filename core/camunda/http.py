@@ -1,4 +1,4 @@
-"""HTTP plumbing for the engine client: pooled session, auth, and error translation."""
+"""HTTP plumbing shared by the engine clients: pooled session, auth, requests, error translation."""
 
 from __future__ import annotations
 
@@ -17,6 +17,58 @@ from core.errors import (
     CamundaRequestError,
     CamundaUnavailable,
 )
+
+
+class EngineHttp:
+    """The one request path of every engine client: timeouts, TLS, typed errors.
+
+    Pass a ``session`` to share or stub the HTTP layer.
+    """
+
+    def __init__(self, settings: CamundaSettings, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self._session = session or build_session(settings)
+        self._verify = request_verify(settings)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        files: Any = None,
+        read_timeout: float | None = None,
+        task_command: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        timeout = (self.settings.connect_timeout_s, read_timeout or self.settings.read_timeout_s)
+        try:
+            response = self._session.request(
+                method,
+                self.settings.root + path,
+                json=json,
+                params=params,
+                files=files,
+                timeout=timeout,
+                headers=headers,
+                # Per request: a session given from outside may still trust the environment,
+                # and requests would let REQUESTS_CA_BUNDLE override the session's bundle.
+                verify=self._verify,
+            )
+        except (requests.ConnectionError, requests.Timeout) as err:
+            raise CamundaUnavailable(
+                f"engine at {self.settings.root} unreachable: {type(err).__name__}"
+            ) from err
+        raise_for_engine_error(response, task_command=task_command)
+        return response
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
 
 # Statuses that mean "the engine is not serving right now", not "your request is wrong".
 UNAVAILABLE_STATUSES = {502, 503, 504}

@@ -42,7 +42,7 @@ _UNSCRIPTED = object()
 
 
 class FakeCamunda:
-    """The CamundaClient methods the services call.
+    """An EnginePort: the engine calls the worker and the tracker make.
 
     ``on(method, *outcomes)`` scripts the next calls of ``method``: an exception is raised,
     a callable is called (its result returned; it may raise), anything else is returned.

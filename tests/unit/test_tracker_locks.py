@@ -20,7 +20,7 @@ class Rig:
         self.clock = FakeClock()
         self.gone: list[LedgerEntry] = []
         self.keeper = LockKeeper(
-            self.client,  # type: ignore[arg-type]
+            self.client,
             self.ledger,
             tracked_systems={"bitrix24"},
             on_gone=self.gone.append,

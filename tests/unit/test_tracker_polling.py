@@ -200,13 +200,13 @@ def test_a_finished_item_is_completed_in_the_engine_through_the_settler(rig: Rig
     rig.tracker.finished = {"t-1": BpmnErrorOutcome(code="NO_PHONE", message="no phone")}
 
     # When the poll finds the item finished with a code the activity catches
-    rig.poller(Settler(client, rig.ledger)).poll()  # type: ignore[arg-type]
+    rig.poller(Settler(client, rig.ledger)).poll()
 
     # Then the engine gets the BPMN error, and the task is no longer polled
     assert [call.name for call in client.calls] == ["bpmn_error"]
     assert rig.ledger.get("t-1").state is TaskState.BPMN_ERROR  # type: ignore[union-attr]
     rig.tracker.batches.clear()
-    rig.poller(Settler(client, rig.ledger)).poll()  # type: ignore[arg-type]
+    rig.poller(Settler(client, rig.ledger)).poll()
     assert rig.tracker.batches == []
 
 

@@ -34,7 +34,7 @@ class Rig:
         self.cancelled: list[LedgerEntry] = []
         self.tracked: list[LedgerEntry] = []
         self.settler = Settler(
-            self.client,  # type: ignore[arg-type]
+            self.client,
             self.ledger,
             on_cancelled=self.cancelled.append,
             on_tracked=self.tracked.append,

@@ -68,8 +68,8 @@ class World:
 
     def dispatcher(self, publisher: Any = None) -> Dispatcher:
         return Dispatcher(
-            self.client,  # type: ignore[arg-type]
-            publisher or self.broker.publisher(),  # type: ignore[arg-type]
+            self.client,
+            publisher or self.broker.publisher(),
             self.ledger,
             self.router,
             dict(SYSTEMS),

@@ -99,8 +99,8 @@ class Rig:
         loop = FetchLoop(
             worker_id="worker-A",
             config=self.config,
-            client=self.client,  # type: ignore[arg-type]
-            planner=Planner(router, SYSTEMS, self.config, self.client, lambda d, a: {}),  # type: ignore[arg-type]
+            client=self.client,
+            planner=Planner(router, SYSTEMS, self.config, self.client, lambda d, a: {}),
             dispatcher=self.dispatcher,  # type: ignore[arg-type]
             heartbeat=self.heartbeat,
             stop=self.stop,

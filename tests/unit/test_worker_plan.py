@@ -38,7 +38,7 @@ def planner(
     properties: Properties | None = None,
 ) -> Planner:
     router = Router([RoutingRule(**rule) for rule in rules], SYSTEMS)
-    return Planner(router, SYSTEMS, worker or WorkerConfig(), client, properties or Properties())  # type: ignore[arg-type]
+    return Planner(router, SYSTEMS, worker or WorkerConfig(), client, properties or Properties())
 
 
 def only(plan: FetchPlan) -> FetchTopic:

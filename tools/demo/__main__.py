@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from core.camunda import CamundaClient, CamundaSettings
+from core.camunda import CamundaSettings, EngineAdmin
 from core.errors import ExchangerError
 from core.logs import setup_logging
 from tools.demo.config import write_demo_config
@@ -34,7 +34,7 @@ SERVICES = (
 )
 
 
-def deploy(client: CamundaClient) -> None:
+def deploy(client: EngineAdmin) -> None:
     files = {scenario.bpmn: Path(scenario.path).read_bytes() for scenario in ALL}
     deployment = client.create_deployment("exchanger-demo", files, deploy_changed_only=True)
     versions = [
@@ -43,7 +43,7 @@ def deploy(client: CamundaClient) -> None:
     click.echo(f"deployed: {', '.join(versions) or 'unchanged'}")
 
 
-def start_instances(client: CamundaClient, rng: random.Random) -> dict[str, list[str]]:
+def start_instances(client: EngineAdmin, rng: random.Random) -> dict[str, list[str]]:
     return {
         s.key: [
             client.start_process_instance(s.key, variables=s.variables(rng))["id"] for _ in range(s.count)
@@ -52,7 +52,7 @@ def start_instances(client: CamundaClient, rng: random.Random) -> dict[str, list
     }
 
 
-def settled(client: CamundaClient, started: dict[str, list[str]]) -> int:
+def settled(client: EngineAdmin, started: dict[str, list[str]]) -> int:
     """Instances that finished, or that wait in an incident (they will not move by themselves)."""
     done = 0
     for key, ids in started.items():
@@ -64,7 +64,7 @@ def settled(client: CamundaClient, started: dict[str, list[str]]) -> int:
     return done
 
 
-def watch(client: CamundaClient, started: dict[str, list[str]], timeout_s: float) -> None:
+def watch(client: EngineAdmin, started: dict[str, list[str]], timeout_s: float) -> None:
     total = sum(len(ids) for ids in started.values())
     deadline = time.monotonic() + timeout_s
     with click.progressbar(length=total, label="instances finished") as bar:
@@ -76,7 +76,7 @@ def watch(client: CamundaClient, started: dict[str, list[str]], timeout_s: float
             time.sleep(0.5)
 
 
-def summary(client: CamundaClient, scenario: Scenario, ids: list[str]) -> tuple[str, int]:
+def summary(client: EngineAdmin, scenario: Scenario, ids: list[str]) -> tuple[str, int]:
     ends: Counter[str] = Counter()
     for instance in ids:
         activities = {row["activityId"] for row in client.history_activity_instances(instance)}
@@ -100,7 +100,7 @@ def summary(client: CamundaClient, scenario: Scenario, ids: list[str]) -> tuple[
 def main(engine_url: str, timeout_s: float, seed: int) -> None:
     """Run the demo processes end to end against the local engine, broker and Bitrix24 sandbox."""
     setup_logging("demo", fmt="text", level="WARNING")  # the sandbox's request lines stay quiet
-    client = CamundaClient(CamundaSettings(base_url=engine_url))
+    client = EngineAdmin(CamundaSettings(base_url=engine_url))
     try:
         click.echo(f"engine {client.version()} at {engine_url}")
         deploy(client)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from core import wiring
-from core.camunda import CamundaClient
+from core.camunda import EngineAdmin
 from core.cli import load_or_exit
 from core.config import AppSettings
 from core.ledger import SqliteLedger
@@ -26,8 +26,8 @@ class OpsContext:
             self._settings = load_or_exit(self.config_dir, self.env_file)
         return self._settings
 
-    def camunda(self) -> CamundaClient:
-        return wiring.camunda_client(self.settings)
+    def camunda(self) -> EngineAdmin:
+        return wiring.engine_admin(self.settings)
 
     def ledger(self) -> SqliteLedger:
         return wiring.ledger(self.settings)
