@@ -19,6 +19,7 @@ from core.transport.base import Delivery
 from core.transport.consumer import Consumer
 from core.transport.publisher import ThreadLocalPublisher
 from core.transport.topology import RESPONSES_QUEUE, sent_queue
+from task_tracker.gone import GoneTasks, Settling
 from task_tracker.intake import ResultIntake
 from task_tracker.locks import LockKeeper
 from task_tracker.polling import SystemPoller, load_tracker
@@ -39,20 +40,16 @@ def run(settings: AppSettings, systems: list[str] | None, stop: threading.Event)
     trackers = {
         n: load_tracker(n, settings.systems[n]) for n in served if settings.systems[n].kind == "tracked"
     }
-    keeper_ref: list[LockKeeper] = []
-
-    def on_cancelled(entry: LedgerEntry) -> None:
-        if keeper_ref:
-            keeper_ref[0].forget(entry.external_task_id)
-        _tell_cancelled(trackers, entry)
-
+    settling = Settling()
+    gone = GoneTasks(client, ledger, settling, on_cancelled=lambda e: _tell_cancelled(trackers, e))
+    keeper = LockKeeper(client, ledger, tracked_systems=set(trackers), on_gone=gone.task_gone)
     settler = Settler(
-        client, ledger, on_cancelled=on_cancelled, on_tracked=lambda e: keeper_ref[0].add(e, due_now=True)
+        client,
+        ledger,
+        on_gone=gone.task_gone,
+        settling=settling,
+        on_tracked=lambda entry: keeper.add(entry, due_now=True),
     )
-    keeper = LockKeeper(
-        client, ledger, tracked_systems=set(trackers), on_gone=lambda e: _tell_cancelled(trackers, e)
-    )
-    keeper_ref.append(keeper)
     logger.info("tracking {} in-flight tasks from the ledger", keeper.rebuild())
 
     publisher = ThreadLocalPublisher(wiring.broker_settings(settings), HEARTBEAT_NAME)

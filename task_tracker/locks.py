@@ -36,7 +36,7 @@ class LockKeeper:
         ledger: SqliteLedger,
         *,
         tracked_systems: set[str],
-        on_gone: Callable[[LedgerEntry], None],
+        on_gone: Callable[[str, str], object],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
@@ -81,12 +81,11 @@ class LockKeeper:
             self._client.extend_lock(task_id, lock.worker_id, lock.duration_ms)
         except CamundaUnavailable:
             raise
-        except CamundaNotFound:
+        except CamundaNotFound as err:
+            # Finished by another copy, or cancelled: on_gone finds out which (it may raise
+            # CamundaUnavailable, and then the lock stays here to be looked at again).
+            self._on_gone(task_id, err.engine_message or "task gone from the engine")
             self.forget(task_id)
-            entry = self._ledger.get(task_id)
-            if entry is not None and entry.state == TaskState.TRACKED:
-                self._ledger.mark(task_id, TaskState.CANCELLED, error="task gone from the engine")
-                self._on_gone(entry)
             return
         except CamundaConflict as err:
             self.forget(task_id)

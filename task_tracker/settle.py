@@ -1,9 +1,11 @@
 """Settling one result in the engine: complete, failure (incident), BPMN error — or note why not.
 
 This is the only place that changes external tasks in the engine. Outcomes:
-``CamundaNotFound`` (instance cancelled, task gone) marks the ledger ``cancelled`` and tells
-the tracked system; ``CamundaConflict`` (locked by another worker) is recorded and reported,
-not retried; ``CamundaUnavailable`` propagates so the caller retries with backoff.
+``CamundaNotFound`` (the task is gone: finished by another copy, or cancelled) goes to
+``task_tracker.gone``, which finds out which; ``CamundaConflict`` (locked by another worker)
+is recorded and reported, not retried; ``CamundaUnavailable`` propagates so the caller
+retries with backoff. While a settling call is under way its task id is in ``Settling``, so
+a 404 that lock keeping meets meanwhile is not mistaken for a cancellation.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from core.contracts.base import TypedVariable
 from core.errors import CamundaConflict, CamundaNotFound, ContractError
 from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
 from core.tracking import TrackedItem
+from task_tracker.gone import Settling, Verdict
 
 DEFAULT_MAX_RETRIES = 3
 RETRY_TIMEOUT_MS = 30_000
 
-CancelledHook = Callable[[LedgerEntry], None]
+GoneHook = Callable[[str, str], Verdict]  # (task id, engine's message) → what it meant
 TrackedHook = Callable[[LedgerEntry], None]
 
 
@@ -34,12 +37,14 @@ class Settler:
         client: EnginePort,
         ledger: SqliteLedger,
         *,
-        on_cancelled: CancelledHook | None = None,
+        on_gone: GoneHook | None = None,
+        settling: Settling | None = None,
         on_tracked: TrackedHook | None = None,
     ) -> None:
         self._client = client
         self._ledger = ledger
-        self._on_cancelled = on_cancelled
+        self._on_gone = on_gone
+        self._settling = settling or Settling()
         self._on_tracked = on_tracked
 
     def settle(self, result: ResultMessage) -> str:
@@ -51,9 +56,10 @@ class Settler:
             return "duplicate"
         worker_id = _worker_id(entry, result)
         try:
-            return self._apply(result, entry, worker_id)
-        except CamundaNotFound as err:
-            return self._cancelled(task_id, entry, err)
+            with self._settling.hold(task_id):
+                return self._apply(result, entry, worker_id)
+        except CamundaNotFound as err:  # raised out of the hold: this call is over
+            return self._gone(task_id, err)
         except CamundaConflict as err:
             logger.error("task={} not settled, the engine refused: {}", task_id, err.engine_message)
             if entry is not None:
@@ -65,7 +71,8 @@ class Settler:
         task_id = result.external_task_id
         if isinstance(outcome, TrackedOutcome):
             if entry is not None:
-                self._ledger.record_external(task_id, outcome.reference.id, outcome.reference.url)
+                if not self._ledger.record_external(task_id, outcome.reference.id, outcome.reference.url):
+                    return "duplicate"  # settled meanwhile by the copy that arrived first
                 self._ledger.mark(task_id, TaskState.TRACKED)
                 if self._on_tracked:
                     self._on_tracked(self._ledger.get(task_id) or entry)
@@ -121,15 +128,12 @@ class Settler:
         self._ledger.mark(task_id, state)
         return label
 
-    def _cancelled(self, task_id: str, entry: LedgerEntry | None, err: CamundaNotFound) -> str:
-        logger.warning(
-            "task={} is gone from the engine (instance cancelled?): {}", task_id, err.engine_message
-        )
-        if entry is not None:
-            self._ledger.mark(task_id, TaskState.CANCELLED, error=err.engine_message)
-            if entry.external_id and self._on_cancelled:
-                self._on_cancelled(entry)
-        return "cancelled"
+    def _gone(self, task_id: str, err: CamundaNotFound) -> str:
+        if self._on_gone is None:
+            logger.warning("task={} is gone from the engine: {}", task_id, err.engine_message)
+            return "gone"
+        verdict = self._on_gone(task_id, err.engine_message or "task gone from the engine")
+        return {Verdict.DONE: "duplicate", Verdict.CANCELLED: "cancelled"}.get(verdict, "gone")
 
 
 def _worker_id(entry: LedgerEntry | None, result: ResultMessage) -> str:

@@ -57,6 +57,8 @@ class FakeCamunda:
         self.topics: list[str] = []  # GET /external-task/topic-names
         self.waiting: dict[str, list[dict[str, Any]]] = {}  # topic -> GET /external-task rows
         self.xml: dict[str, str] = {}
+        self.task_log: dict[str, list[dict[str, Any]]] = {}  # GET /history/external-task-log rows
+        self.activity_history: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (instance, activity)
 
     def on(self, method: str, *outcomes: Any) -> FakeCamunda:
         self._script.setdefault(method, []).extend(outcomes)
@@ -110,6 +112,19 @@ class FakeCamunda:
 
     def extend_lock(self, task_id: str, worker_id: str, new_duration_ms: int) -> None:
         self._call("extend_lock", task_id, worker_id, new_duration_ms)
+
+    # -- TaskHistory -----------------------------------------------------------------------------
+
+    def external_task_log(self, external_task_id: str) -> list[dict[str, Any]]:
+        rows = list(self.task_log.get(external_task_id, []))
+        return self._or(self._call("external_task_log", external_task_id), rows)  # type: ignore[no-any-return]
+
+    def history_activity_instances_of(
+        self, process_instance_id: str, activity_id: str
+    ) -> list[dict[str, Any]]:
+        rows = list(self.activity_history.get((process_instance_id, activity_id), []))
+        answer = self._call("history_activity_instances_of", process_instance_id, activity_id)
+        return self._or(answer, rows)  # type: ignore[no-any-return]
 
 
 def engine_task(

@@ -482,3 +482,50 @@ def test_a_retried_task_comes_back_through_its_delay_queue_and_completes(tmp_pat
     (result,) = rig.results()
     assert isinstance(result.outcome, CompleteOutcome)
     assert result.attempts == 2
+
+
+# -- one run per task, however many deliveries ----------------------------------------------------------
+
+
+def test_a_second_delivery_while_the_handler_runs_waits_and_then_reuses_the_result(rig: Rig) -> None:
+    # Given a handler that is still running when a second delivery of its task arrives
+    running, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(ctx: TaskContext) -> HandlerOutcome:
+        calls.append(ctx.external_task_id)
+        running.set()
+        assert release.wait(10)
+        return complete({"echo": "once"})
+
+    rig.router.add("python.slow", slow)
+    message = task_message("t-1", topic="python.slow")
+    first = threading.Thread(target=rig.deliver, args=(message,))
+    first.start()
+    assert running.wait(10)
+
+    # When the second delivery is processed meanwhile
+    second = rig.deliver(message)
+
+    # Then it does not run the handler: it waits on the shortest delay queue, acked
+    (deferred,) = rig.taken("python.queue.retry.1000")
+    assert deferred.body == message.to_json() and second.how == ["ack"]
+    release.set()
+    first.join(10)
+
+    # And when it comes back, it re-emits the first run's result
+    rig.deliver(message)
+    assert calls == ["t-1"]
+    results = rig.results()
+    assert len(results) == 2 and results[0].result_id == results[1].result_id
+
+
+def test_a_claim_whose_owner_died_is_taken_over(rig: Rig) -> None:
+    route(rig.ledger, "t-1", message_id="msg-t-1")
+    assert rig.ledger.claim("t-1", "dead-creator", lease_s=-1)  # its lease already ran out
+
+    rig.deliver(task_message("t-1"))
+
+    assert len(rig.handler.calls) == 1
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.RESULT and entry.claim_owner is None

@@ -430,3 +430,69 @@ def test_a_dsn_of_another_kind_is_a_config_error_without_its_password(dsn: str) 
     assert caught.value.key == "ledger.dsn"
     assert "sqlite:///" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+# -- claims: one handler run per task -------------------------------------------------------------------
+
+
+def test_only_one_of_two_handles_racing_claims_a_task(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    first, second = SqliteLedger(path), SqliteLedger(path)
+    route(first, "t-1")
+    wins: list[bool] = []
+    run_in_threads(8, lambda i: wins.append((first if i % 2 else second).claim("t-1", f"owner-{i}", 30)))
+    assert wins.count(True) == 1
+    first.close()
+    second.close()
+
+
+def test_a_claim_is_renewed_by_its_owner_released_on_retry_and_ends_with_the_result(
+    ledger: SqliteLedger,
+) -> None:
+    route(ledger, "t-1")
+    assert ledger.claim("t-1", "a", lease_s=0.0)
+    assert ledger.renew_claims("a", lease_s=60) == 1
+    assert not ledger.claim("t-1", "b", lease_s=30)  # renewed: still a's
+    ledger.release_claim("t-1", "b")  # not b's to release
+    assert not ledger.claim("t-1", "b", lease_s=30)
+    ledger.release_claim("t-1", "a")
+    assert ledger.claim("t-1", "b", lease_s=30)
+    assert ledger.record_result("t-1", TaskState.RESULT, "{}")
+    entry = ledger.get("t-1")
+    assert entry is not None and entry.claim_owner is None
+    assert not ledger.claim("t-1", "c", lease_s=30)  # a task with a result is never run again
+
+
+def test_a_final_state_is_never_left(ledger: SqliteLedger) -> None:
+    for state in sorted(FINAL_STATES):
+        task_id = f"t-{state}"
+        route(ledger, task_id)
+        assert ledger.mark(task_id, state)
+        assert not ledger.mark(
+            task_id, TaskState.CANCELLED if state != TaskState.CANCELLED else TaskState.TRACKED
+        )
+        assert not ledger.record_external(task_id, "item", None)
+        assert not ledger.record_result(task_id, TaskState.TRACKED, "{}")
+        entry = ledger.get(task_id)
+        assert entry is not None and entry.state is state
+
+
+def test_an_older_ledger_file_gains_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE tasks (external_task_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, record_id TEXT NOT NULL,"
+        " state TEXT NOT NULL, system TEXT NOT NULL, topic TEXT NOT NULL, process_instance_id TEXT NOT NULL,"
+        " process_definition_key TEXT NOT NULL, activity_id TEXT NOT NULL, worker_id TEXT NOT NULL,"
+        " lock_duration_ms INTEGER, external_id TEXT, external_url TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
+        " last_error TEXT, result TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+        "INSERT INTO tasks VALUES ('old', 'm', 'r', 'tracked', 'bitrix24', 't', 'pi', 'k', 'a', 'w', 1000,"
+        " '5', NULL, 0, NULL, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00');"
+    )
+    conn.close()
+    ledger = SqliteLedger(path)
+    entry = ledger.get("old")
+    assert entry is not None and entry.state is TaskState.TRACKED and entry.claim_owner is None
+    route(ledger, "t-1")
+    assert ledger.claim("t-1", "a", lease_s=30)
+    ledger.close()

@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import CamundaConflict, CamundaNotFound, CamundaRequestError, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from task_tracker.gone import GoneTasks, Settling
 from task_tracker.locks import DEFAULT_LOCK_MS, LockKeeper
 from tests.unit.fakes import FakeCamunda, FakeClock, route
 
@@ -18,12 +19,14 @@ class Rig:
         self.client = FakeCamunda()
         self.ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
         self.clock = FakeClock()
-        self.gone: list[LedgerEntry] = []
+        self.gone: list[LedgerEntry] = []  # cancellations the tracked system was told of
+        self.settling = Settling()
+        resolver = GoneTasks(self.client, self.ledger, self.settling, on_cancelled=self.gone.append)
         self.keeper = LockKeeper(
             self.client,
             self.ledger,
             tracked_systems={"bitrix24"},
-            on_gone=self.gone.append,
+            on_gone=resolver.task_gone,
             clock=self.clock,
         )
 
@@ -108,6 +111,7 @@ def test_a_task_gone_from_the_engine_is_cancelled_and_reported_once(rig: Rig) ->
     # Given a tracked task whose instance was cancelled in the engine
     rig.keeper.add(rig.tracked("t-1"), due_now=True)
     rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"creationLog": True}, {"deletionLog": True}]
 
     # When its lock is due
     rig.keeper.extend_due()
@@ -178,3 +182,89 @@ def test_a_forgotten_lock_is_not_extended(rig: Rig) -> None:
     rig.keeper.extend_due()
 
     assert rig.extensions() == []
+
+
+# -- a 404 is not by itself a cancellation -----------------------------------------------------------
+
+
+def test_a_task_another_copy_completed_stays_completed_and_nobody_is_told(rig: Rig) -> None:
+    # Given a tracked task the engine completed through another copy (its history says success)
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"creationLog": True}, {"successLog": True}]
+
+    rig.keeper.extend_due()
+
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.COMPLETED
+    assert rig.gone == []
+    assert len(rig.keeper) == 0
+
+
+def test_a_404_while_this_process_completes_the_task_is_not_a_cancellation(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"deletionLog": True}]  # would say cancelled if it were asked
+
+    with rig.settling.hold("t-1"):
+        rig.keeper.extend_due()
+
+    assert rig.ledger.get("t-1").state is TaskState.TRACKED  # type: ignore[union-attr]
+    assert rig.gone == []
+    assert rig.client.calls_to("external_task_log") == []
+
+
+def test_a_completed_task_never_becomes_cancelled(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.ledger.mark("t-1", TaskState.COMPLETED)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"deletionLog": True}]
+
+    rig.keeper.extend_due()
+
+    assert rig.ledger.get("t-1").state is TaskState.COMPLETED  # type: ignore[union-attr]
+    assert not rig.ledger.mark("t-1", TaskState.CANCELLED)
+    assert rig.ledger.get("t-1").state is TaskState.COMPLETED  # type: ignore[union-attr]
+    assert rig.gone == []
+
+
+def test_without_a_task_log_the_activity_history_decides(rig: Rig) -> None:
+    for task_id, canceled in (("t-1", True), ("t-2", False)):
+        rig.keeper.add(rig.tracked(task_id), due_now=True)
+        rig.client.activity_history[("instance-1", "create_task")] = [
+            {"endTime": "2026-12-06", "canceled": canceled}
+        ]
+        rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+        rig.keeper.extend_due()
+
+    assert rig.ledger.get("t-1").state is TaskState.CANCELLED  # type: ignore[union-attr]
+    assert rig.ledger.get("t-2").state is TaskState.COMPLETED  # type: ignore[union-attr]
+    assert [e.external_task_id for e in rig.gone] == ["t-1"]
+
+
+def test_a_gone_task_with_no_history_is_left_alone_and_not_reported(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on("extend_lock", CamundaNotFound(404, "RestException", "gone"))
+
+    rig.keeper.extend_due()
+
+    assert rig.ledger.get("t-1").state is TaskState.TRACKED  # type: ignore[union-attr]
+    assert rig.gone == []
+    assert len(rig.keeper) == 0
+
+
+def test_an_engine_outage_while_asking_its_history_keeps_the_lock_for_later(rig: Rig) -> None:
+    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    rig.client.on(
+        "extend_lock", CamundaNotFound(404, "RestException", "gone"), CamundaNotFound(404, "x", "gone")
+    )
+    rig.client.on("external_task_log", CamundaUnavailable("engine down"))
+
+    with pytest.raises(CamundaUnavailable):
+        rig.keeper.extend_due()
+    assert len(rig.keeper) == 1
+
+    rig.client.task_log["t-1"] = [{"deletionLog": True}]
+    rig.keeper.extend_due()
+    assert rig.ledger.get("t-1").state is TaskState.CANCELLED  # type: ignore[union-attr]
+    assert len(rig.gone) == 1

@@ -21,6 +21,7 @@ from core.contracts import (
 from core.contracts.base import TypedVariable
 from core.errors import CamundaConflict, CamundaNotFound, CamundaUnavailable, ContractError
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from task_tracker.gone import GoneTasks, Settling
 from task_tracker.settle import RETRY_TIMEOUT_MS, Settler
 from tests.unit.fakes import FakeCamunda, route
 
@@ -33,10 +34,11 @@ class Rig:
         self.ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
         self.cancelled: list[LedgerEntry] = []
         self.tracked: list[LedgerEntry] = []
+        resolver = GoneTasks(self.client, self.ledger, Settling(), on_cancelled=self.cancelled.append)
         self.settler = Settler(
             self.client,
             self.ledger,
-            on_cancelled=self.cancelled.append,
+            on_gone=resolver.task_gone,
             on_tracked=self.tracked.append,
         )
 
@@ -273,6 +275,7 @@ def test_a_task_gone_from_the_engine_is_cancelled_and_its_work_item_closed(rig: 
     rig.ledger.record_external("t-1", "8017", None)
     rig.ledger.mark("t-1", TaskState.TRACKED)
     rig.client.on("complete", CamundaNotFound(404, "RestException", "External task t-1 does not exist"))
+    rig.client.task_log["t-1"] = [{"deletionLog": True}]
 
     # When its result is settled
     what = rig.settler.settle(result(CompleteOutcome()))
@@ -288,6 +291,7 @@ def test_a_task_gone_from_the_engine_is_cancelled_and_its_work_item_closed(rig: 
 def test_a_gone_task_without_a_work_item_is_cancelled_without_telling_anyone(rig: Rig) -> None:
     route(rig.ledger, "t-1")
     rig.client.on("complete", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"deletionLog": True}]
 
     what = rig.settler.settle(result(CompleteOutcome()))
 
@@ -319,3 +323,27 @@ def test_an_unavailable_engine_propagates_and_leaves_the_ledger_alone(rig: Rig) 
         rig.settler.settle(result(CompleteOutcome()))
 
     assert rig.state() is TaskState.ROUTED
+
+
+def test_a_404_for_a_task_another_copy_completed_is_a_duplicate_not_a_cancellation(rig: Rig) -> None:
+    route(rig.ledger, "t-1")
+    rig.ledger.record_external("t-1", "8017", None)
+    rig.ledger.mark("t-1", TaskState.TRACKED)
+    rig.client.on("complete", CamundaNotFound(404, "RestException", "gone"))
+    rig.client.task_log["t-1"] = [{"successLog": True}]
+
+    what = rig.settler.settle(result(CompleteOutcome()))
+
+    assert what == "duplicate"
+    assert rig.state() is TaskState.COMPLETED
+    assert rig.cancelled == []
+
+
+def test_a_late_tracked_copy_does_not_reopen_a_completed_task(rig: Rig) -> None:
+    route(rig.ledger, "t-1")
+    rig.ledger.mark("t-1", TaskState.COMPLETED)
+    late = result(TrackedOutcome(reference=TrackedReference(id="8017", url=None)))
+
+    assert rig.settler.settle(late) == "duplicate"
+    assert rig.state() is TaskState.COMPLETED
+    assert rig.tracked == []
