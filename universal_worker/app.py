@@ -12,6 +12,7 @@ from core.config import AppSettings
 from core.errors import BpmnModelError, XmlError
 from core.health import Heartbeat
 from core.transport.publisher import Publisher
+from universal_worker.backpressure import Backpressure, QueueGauge
 from universal_worker.dispatch import Dispatcher
 from universal_worker.loop import FetchLoop
 from universal_worker.plan import Planner
@@ -47,6 +48,10 @@ def run(settings: AppSettings, stop: threading.Event) -> None:
         return {}
 
     dispatcher = Dispatcher(client, publisher, ledger, router, dict(settings.systems), cache)
+    gauge = QueueGauge(wiring.broker_settings(settings), f"{HEARTBEAT_NAME}:{worker_id}:gauge")
+    backpressure = Backpressure(
+        gauge, settings.systems, lambda system: dispatcher.stats.by_system.get(system, 0)
+    )
     loop = FetchLoop(
         worker_id=worker_id,
         config=settings.worker,
@@ -57,11 +62,13 @@ def run(settings: AppSettings, stop: threading.Event) -> None:
         stop=stop,
         broker_probe=lambda: wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:probe"),
         discovers=router.needs_discovery(),
+        backpressure=backpressure if settings.worker.backpressure else None,
     )
     try:
         loop.run()
     finally:
         # Connections close last, after the loop has published (or unlocked) its last batch.
         publisher.close()
+        gauge.close()
         client.close()
         ledger.close()

@@ -13,16 +13,18 @@ from collections.abc import Callable
 
 from loguru import logger
 
-from core.camunda import EnginePort
+from core.camunda import EnginePort, FetchTopic
 from core.config.models import WorkerConfig
 from core.errors import BrokerError, CamundaError, CamundaUnavailable
 from core.health import Heartbeat
 from core.retry import Backoff
+from universal_worker.backpressure import Backpressure
 from universal_worker.dispatch import Dispatcher
 from universal_worker.plan import FetchPlan, Planner
 
 TOTALS_INTERVAL_S = 60.0
 IDLE_PAUSE_S = 0.5  # between empty fetches when long polling is off
+FULL_PAUSE_S = 0.5  # before looking again when every system's queue is full
 
 
 class FetchLoop:
@@ -38,6 +40,7 @@ class FetchLoop:
         stop: threading.Event,
         broker_probe: Callable[[], None],
         discovers: bool = True,
+        backpressure: Backpressure | None = None,
     ) -> None:
         self._worker_id = worker_id
         self._config = config
@@ -48,6 +51,7 @@ class FetchLoop:
         self._stop = stop
         self._broker_probe = broker_probe
         self._discovers = discovers  # some rule needs discovery (globs, conditions), not only exact topics
+        self._backpressure = backpressure
         self._backoff = Backoff(0.5, 30.0)
         self._plan = FetchPlan(())
         self._planned_at = 0.0
@@ -71,6 +75,7 @@ class FetchLoop:
                 self._broker_unavailable(err)
             self._log_totals()
         self._heartbeat.clear()
+        self._log_totals(final=True)
         logger.info("fetch loop stopped")
 
     def _iteration(self) -> None:
@@ -82,10 +87,14 @@ class FetchLoop:
         if not self._plan.topics:
             self._stop.wait(min(self._config.topic_discovery_interval_s, 5.0))
             return
+        topics, max_tasks = self._admitted()
+        if not topics:
+            self._stop.wait(FULL_PAUSE_S)
+            return
         tasks = self._client.fetch_and_lock(
             self._worker_id,
-            self._plan.topics,
-            max_tasks=self._config.max_tasks,
+            topics,
+            max_tasks=max_tasks,
             async_response_timeout_ms=self._long_poll_ms(),
             use_priority=self._config.use_priority,
         )
@@ -95,6 +104,13 @@ class FetchLoop:
             self._dispatcher.dispatch(tasks)
         elif not self._config.async_response_timeout_ms:
             self._stop.wait(IDLE_PAUSE_S)
+
+    def _admitted(self) -> tuple[tuple[FetchTopic, ...], int]:
+        """The topics whose systems have room, and how many tasks to ask for."""
+        if self._backpressure is None:
+            return self._plan.topics, self._config.max_tasks
+        names, max_tasks = self._backpressure.admit(self._plan.systems_of, self._config.max_tasks)
+        return tuple(t for t in self._plan.topics if t.topic_name in names), max_tasks
 
     def _long_poll_ms(self) -> int | None:
         """The long poll may not outlast discovery: a new topic is only fetched once it is planned."""
@@ -143,16 +159,26 @@ class FetchLoop:
         return {
             "routed": stats.routed,
             "unlocked": stats.unlocked,
+            "refetched": stats.refetched,
+            "suppressed": stats.suppressed,
             "fetches": self.fetches,
             "engine_down": self._engine_down,
             "broker_down": self._broker_down,
         }
 
-    def _log_totals(self) -> None:
-        if time.monotonic() - self._totals_at < TOTALS_INTERVAL_S:
+    def _log_totals(self, *, final: bool = False) -> None:
+        if not final and time.monotonic() - self._totals_at < TOTALS_INTERVAL_S:
             return
         self._totals_at = time.monotonic()
         stats = self._dispatcher.stats
+        paused = self._backpressure.paused if self._backpressure else 0
         logger.info(
-            "totals: routed={} unlocked={} by system {}", stats.routed, stats.unlocked, stats.by_system
+            "totals: routed={} unlocked={} re-fetched={} duplicates suppressed={} full-queue pauses={}"
+            " by system {}",
+            stats.routed,
+            stats.unlocked,
+            stats.refetched,
+            stats.suppressed,
+            paused,
+            stats.by_system,
         )

@@ -9,7 +9,7 @@ BPMN metadata), so unroutable tasks stay unlocked for other workers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loguru import logger
 
@@ -25,6 +25,7 @@ PropertiesLookup = Callable[[str, str], Mapping[str, str]]  # (definition id, ac
 @dataclass(frozen=True)
 class FetchPlan:
     topics: tuple[FetchTopic, ...]
+    systems_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # topic → systems it routes to
 
     @property
     def topic_names(self) -> list[str]:
@@ -55,7 +56,13 @@ class Planner:
             if keys is not None and not keys:
                 continue
             topics.append(self._fetch_topic(name, keys))
-        return FetchPlan(tuple(topics))
+        systems_of = {
+            topic.topic_name: tuple(
+                sorted({r.system for r in self._router.rules_for_topic(topic.topic_name)})
+            )
+            for topic in topics
+        }
+        return FetchPlan(tuple(topics), systems_of)
 
     def _process_keys(self, topic: str) -> list[str] | None:
         """None: fetch every process; otherwise only these keys (possibly none)."""

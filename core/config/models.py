@@ -135,6 +135,8 @@ class WorkerConfig(Strict):
     without_tenant_id: bool = False
     process_definition_keys: list[str] = Field(default_factory=list)
     heartbeat_timeout_s: float = Field(120.0, gt=0)
+    # Lock no more tasks per system than its creators start within the lock (universal_worker.backpressure).
+    backpressure: bool = True
 
 
 class TrackerConfig(Strict):
