@@ -4,13 +4,14 @@ PY ?= .venv/bin/python
 PIP ?= .venv/bin/pip
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install venv services services-stop services-status demo test test-unit test-integration \
+.PHONY: help install venv npm services services-stop services-status demo test test-unit test-integration \
         test-e2e lint format schemas bench clean
 
 help:
 	@echo "make demo            set everything up and run the demo processes end to end"
 	@echo "make test            run every test (unit, integration, e2e) against real services"
 	@echo "make lint            ruff and mypy"
+	@echo "make npm             the npm packages camunda_sync and the tests need (npm ci)"
 	@echo "make services        install/start RabbitMQ and both engines; services-stop, services-status"
 	@echo "make bench           the benchmark (docs/performance.md)"
 
@@ -21,7 +22,14 @@ venv: .venv/.installed
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-install: venv
+# bpmnlint and bpmn-moddle for camunda_sync and its tests; npm ci again only when the lock changes.
+npm: node_modules/.installed
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ with npm (nodejs.org or NodeSource; Debian 12's own is too old)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: venv npm
 	scripts/services.sh install
 
 services: venv
@@ -33,21 +41,21 @@ services-stop:
 services-status:
 	scripts/services.sh status
 
-demo: venv
+demo: venv npm
 	scripts/services.sh start rabbitmq camunda
 	$(PY) -m tools.demo
 
-test: venv
+test: venv npm
 	scripts/services.sh start
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test-unit: venv
+test-unit: venv npm
 	$(PY) -m pytest -q tests/unit
 
-test-integration: venv
+test-integration: venv npm
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: venv
+test-e2e: venv npm
 	$(PY) -m pytest -q tests/e2e
 
 lint: venv

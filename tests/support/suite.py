@@ -8,10 +8,7 @@ deletes the suite's queues.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +17,9 @@ import yaml
 
 from core.transport import BrokerAdmin, BrokerSettings
 from core.transport.connection import close_quietly, open_blocking
-from tests.support.services import ENGINE_URLS, ROOT
-from tests.support.waiting import wait_for
-
-MODULES = {"worker": "universal_worker", "creator": "task_creator", "tracker": "task_tracker"}
+from tests.support.services import ENGINE_URLS
+from tools import launcher
+from tools.launcher import SERVICE_MODULES as MODULES
 
 
 @dataclass
@@ -69,29 +65,17 @@ class Suite:
         (self.config_dir / "routing.yaml").write_text(yaml.safe_dump({"rules": rules}))
 
     def env(self) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGER_", "CAMUNDA_", "RABBITMQ_"))
-        }
-        env.update({"EXCHANGER_CONFIG_DIR": str(self.config_dir), "PYTHONPATH": str(ROOT)})
-        return env
+        return launcher.child_env(self.config_dir)
 
     def start(self, name: str, *args: str, label: str | None = None) -> subprocess.Popen[bytes]:
         """Start a process (``worker``, ``creator``, ``tracker``); its output goes to a log file.
 
         ``label`` names a second instance of the same service (its own log and handle).
         """
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         label = label or name
-        with open(self.log_path(label), "ab") as log:  # the child keeps its own copy of the handle
-            process = subprocess.Popen(
-                [sys.executable, "-m", MODULES[name], *args],
-                cwd=ROOT,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.processes[label] = process
-        return process
+        child = launcher.launch(label, MODULES[name], args, self.log_path(label), self.env())
+        self.processes[label] = child.process
+        return child.process
 
     def log_path(self, name: str) -> Path:
         return self.state_dir / f"{name}.log"
@@ -106,31 +90,21 @@ class Suite:
         return lines
 
     def stop(self, name: str, *, timeout: float = 60) -> int:
-        process = self.processes.pop(name)
-        process.send_signal(signal.SIGTERM)
-        return process.wait(timeout=timeout)
+        return launcher.terminate(self._child(name, pop=True), timeout)
 
     def kill(self, name: str) -> None:
-        process = self.processes.pop(name)
-        process.kill()
-        process.wait(timeout=10)
+        launcher.kill(self._child(name, pop=True))
 
     def wait_healthy(self, name: str, *args: str, timeout: float = 30) -> None:
         """Wait until the process's --check passes (its loop runs and beats)."""
+        try:
+            launcher.wait_healthy(self._child(name), MODULES[name], args, self.env(), timeout=timeout)
+        except launcher.LaunchError as err:
+            raise AssertionError(str(err)) from None  # a test failure, as before the launcher
 
-        def healthy() -> bool:
-            if self.processes[name].poll() is not None:
-                raise AssertionError(f"{name} exited early:\n{self.log_path(name).read_text()[-3000:]}")
-            check = subprocess.run(
-                [sys.executable, "-m", MODULES[name], *args, "--check"],
-                cwd=ROOT,
-                env=self.env(),
-                capture_output=True,
-                timeout=30,
-            )
-            return check.returncode == 0
-
-        wait_for(healthy, timeout=timeout, interval=0.3, what=f"{name} to report healthy")
+    def _child(self, name: str, *, pop: bool = False) -> launcher.Child:
+        process = self.processes.pop(name) if pop else self.processes[name]
+        return launcher.Child(name, process, self.log_path(name))
 
     def broker(self) -> BrokerSettings:
         return BrokerSettings(prefix=self.prefix)
@@ -141,10 +115,9 @@ class Suite:
 
     def close(self) -> None:
         for name in list(self.processes):
-            process = self.processes.pop(name)
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+            child = self._child(name, pop=True)
+            if child.exited() is None:
+                launcher.kill(child)
         with BrokerAdmin(self.broker()) as admin:
             admin.delete_prefixed()
 

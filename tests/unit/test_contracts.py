@@ -33,8 +33,10 @@ from core.contracts.result import typed, untyped
 from core.contracts.schemas import main as write_schemas
 from core.contracts.schemas import render, schema_documents
 from core.errors import ContractError
+from tests.support.required import missing
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+JSONSCHEMA = "`make venv` (jsonschema is in requirements-dev.txt)"
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 123_000, tzinfo=UTC)
 
 
@@ -360,16 +362,16 @@ def schema_errors(schema: dict[str, Any], instances: list[Any]) -> list[list[str
 
 
 def schema_errors_in_base_interpreter(schema: dict[str, Any], instances: list[Any]) -> list[list[str]]:
-    """The venv may lack jsonschema while the interpreter it was made from has it; else skip."""
+    """The venv may lack jsonschema while the interpreter it was made from has it; else fail."""
     base = getattr(sys, "_base_executable", None)
     if not base or base == sys.executable:
-        pytest.skip("jsonschema is not installed")
+        missing("jsonschema", JSONSCHEMA)
     job = json.dumps({"schema": schema, "instances": instances})
     run = subprocess.run(
         [base, "-I", "-c", _VALIDATE], input=job, capture_output=True, text=True, check=False
     )
     if "No module named 'jsonschema'" in run.stderr:
-        pytest.skip("jsonschema is not installed")
+        missing("jsonschema", JSONSCHEMA)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)  # type: ignore[no-any-return]
 

@@ -16,6 +16,7 @@ from lxml import etree
 from camunda_sync.config import ConverterSettings
 from camunda_sync.convert import ConversionResult, convert_bpmn
 from camunda_sync.errors import BpmnRefused
+from tests.support.required import need_npm_packages
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/bpmn"
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,10 +128,7 @@ def moddle_warnings(paths: list[Path]) -> dict[str, dict]:
 
 def test_converted_files_load_in_bpmn_moddle_without_new_warnings(tmp_path):
     need_corpus()
-    if not (ROOT / "node_modules" / "bpmn-moddle").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("npm packages missing: run `npm ci`")
-        pytest.skip("npm packages missing: run `npm ci`")
+    need_npm_packages("bpmn-moddle", "camunda-bpmn-moddle")
     converted: dict[str, Path] = {}
     for name in corpus_files():
         if name in REFUSED_AT_CONVERSION:

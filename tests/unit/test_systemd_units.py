@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.required import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,9 @@ def test_services_outwait_the_orderly_shutdown_and_do_not_restart_on_config_erro
         assert "NoNewPrivileges=yes" in text and "ProtectSystem=strict" in text
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_systemd_analyze_accepts_the_units(tmp_path: Path) -> None:
+    if shutil.which("systemd-analyze") is None:
+        missing("systemd-analyze", "the systemd package (Debian: apt-get install systemd)")
     units = render(tmp_path)
     shutil.copy(units / "exchanger-task-creator@.service", units / "exchanger-task-creator@python.service")
     env_file = tmp_path / "exchanger.env"

@@ -15,8 +15,9 @@ from typing import Protocol
 
 from core.transport import BrokerAdmin, BrokerSettings
 from tools.bench.picks import READY, read_picks
-from tools.bench.procs import Child, clean_env, launch
+from tools.bench.procs import clean_env
 from tools.bench.suite_config import SYSTEM, SuiteKnobs, write_config
+from tools.launcher import Child, launch
 
 _ROUTED = re.compile(r"^routed .*\btask=(\S+)")
 

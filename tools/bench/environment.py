@@ -14,8 +14,8 @@ import requests
 from loguru import logger
 
 from tools.bench.engine import Engine
-from tools.bench.procs import ROOT
 from tools.bench.suite_config import SuiteKnobs
+from tools.launcher import ROOT
 
 BROKER = ("127.0.0.1", 5672)
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.bench.procs import Child
+from tools.launcher import Child
 
 RATE_HZ = 100
 _FRAME = re.compile(r"(?P<func>.*?) \((?P<file>.*?):\d+\)$")

@@ -19,11 +19,12 @@ from tools.bench.contenders import Contender, Workspace, is_ready
 from tools.bench.engine import Deployment, Engine
 from tools.bench.load import PacedStarter, start_all
 from tools.bench.measure import Observed, fill
-from tools.bench.procs import Child, stop, tail
+from tools.bench.procs import stop
 from tools.bench.profiling import Profiler
 from tools.bench.results import ScenarioResult
 from tools.bench.sampler import Sampler, listening_pid
 from tools.bench.timings import read_times
+from tools.launcher import Child, tail
 
 POLL_S = 1.0
 READY_TIMEOUT_S = 60.0

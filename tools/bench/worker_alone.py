@@ -28,7 +28,8 @@ import yaml
 from core.transport import BrokerAdmin, BrokerSettings
 from tools.bench.bpmn import chain_process
 from tools.bench.engine import Engine
-from tools.bench.procs import clean_env, launch, stop
+from tools.bench.procs import clean_env, stop
+from tools.launcher import launch
 
 LOCK_MS = 600_000
 

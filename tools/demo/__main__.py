@@ -7,7 +7,6 @@ sandbox (started here, with simulated people answering its tasks), a private sta
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -21,8 +20,9 @@ from core.errors import ExchangerError
 from core.logs import setup_logging
 from tools.demo.config import write_demo_config
 from tools.demo.people import SandboxPeople
-from tools.demo.processes import ROOT, ServiceGroup
+from tools.demo.processes import ServiceGroup
 from tools.demo.scenarios import ALL, Scenario
+from tools.launcher import ROOT, child_env
 from tools.sandbox.bitrix24.server import make_server
 
 STATE = ROOT / ".state" / "demo"
@@ -110,17 +110,11 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
     threading.Thread(target=sandbox.serve_forever, name="bitrix24-sandbox", daemon=True).start()
     sandbox_url = f"http://127.0.0.1:{sandbox.server_address[1]}"
     people = SandboxPeople(sandbox_url, seed=seed)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGER_", "CAMUNDA_", "RABBITMQ_"))}
     config = write_demo_config(
         STATE / "config", state_dir=STATE, camunda_url=engine_url, sandbox_rate=SANDBOX_RATE
     )
-    env.update(
-        {
-            "EXCHANGER_CONFIG_DIR": str(config),
-            "PYTHONPATH": str(ROOT),
-            "LOG_FORMAT": "json",
-            "BITRIX24_WEBHOOK_URL": f"{sandbox_url}/rest/1/sandboxsecret/",
-        }
+    env = child_env(
+        config, {"LOG_FORMAT": "json", "BITRIX24_WEBHOOK_URL": f"{sandbox_url}/rest/1/sandboxsecret/"}
     )
     group = ServiceGroup(env, STATE / "logs")
     failures = 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tools.demo.processes import ROOT
+from tools.launcher import ROOT
 
 
 def _read(name: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tools.demo.processes import ROOT
+from tools.launcher import ROOT
 
 
 @dataclass(frozen=True)
