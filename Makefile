@@ -41,7 +41,7 @@ services-stop:
 services-status:
 	scripts/services.sh status
 
-demo: venv npm
+demo: venv
 	scripts/services.sh start rabbitmq camunda
 	$(PY) -m tools.demo
 

@@ -42,7 +42,7 @@ COMPONENT = "task_creator"
 # A claim's lease; the owner renews it (ClaimRenewal) well before it runs out, so only a dead
 # owner's claim expires and can be taken over.
 CLAIM_LEASE_S = 30.0
-BUSY_RECHECK_MS = 2_000  # a second delivery of a running task looks again after this
+BUSY_RECHECK_MS = 1_000  # a second delivery of a running task looks again after about this
 
 
 @dataclass
@@ -131,9 +131,10 @@ class TaskProcessor:
             time.sleep(BUSY_RECHECK_MS / 1000)
             delivery.nack(requeue=True)
             return
-        queue = self._topology.retry_queue(self._queue, delays[0])
-        expiry = min(delays[0], BUSY_RECHECK_MS)
-        self._publish(OutgoingMessage("", queue, delivery.body, task.message_id, expiration_ms=expiry))
+        # The shortest delay that is not a busy loop: a dead owner's lease takes up to 30 s to run out.
+        delay = next((d for d in delays if d >= BUSY_RECHECK_MS), delays[-1])
+        queue = self._topology.retry_queue(self._queue, delay)
+        self._publish(OutgoingMessage("", queue, delivery.body, task.message_id))
         delivery.ack()
 
     def _run(

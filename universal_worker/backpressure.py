@@ -8,8 +8,9 @@ is fetched again by someone. The rule, per system, before every fetch:
 
 The drain rate is observed, not configured: how fast the queue empties while it never ran dry
 (then the consumers, not the arrivals, set the pace), smoothed over samples. Until a rate is
-known the limit is what the consumers' prefetch windows hold. A queue without consumers gets
-no limit (creators may start later; what waits there is recognised on re-fetch, not re-routed).
+known the limit is what the consumers' prefetch windows hold. A queue without consumers has no
+room: nobody would start those tasks, so they stay unlocked in the engine until a creator comes
+(``worker.backpressure: false`` turns the rule off, for a worker deliberately run alone).
 """
 
 from __future__ import annotations
@@ -89,10 +90,14 @@ class Backpressure:
     def room(self, system: str) -> int | None:
         """How many more tasks ``system`` can take now; None when there is nothing to go by."""
         stats = self._probe(system_queue(system))
-        if stats is None or stats.consumers == 0:
-            self._warn_unconsumed(system, stats)
+        if stats is None:  # not declared: nothing to go by (its publish fails and unlocks anyway)
             return None
-        self._unconsumed.discard(system)
+        if stats.consumers == 0:
+            self._warn_unconsumed(system)
+            return 0
+        if system in self._unconsumed:
+            self._unconsumed.discard(system)
+            logger.info("{} has a consumer again: fetching its tasks", system_queue(system))
         config = self._systems[system]
         rate = self._observe(system, stats.messages)
         limit = stats.consumers * config.effective_prefetch
@@ -139,9 +144,10 @@ class Backpressure:
             drain.rate = observed if drain.rate is None else drain.rate + SMOOTHING * (observed - drain.rate)
         return drain.rate
 
-    def _warn_unconsumed(self, system: str, stats: QueueStats | None) -> None:
+    def _warn_unconsumed(self, system: str) -> None:
         if system in self._unconsumed:
             return
         self._unconsumed.add(system)
-        what = "does not exist" if stats is None else "has no consumer"
-        logger.warning("{} {}: its tasks wait there until a creator serves it", system_queue(system), what)
+        logger.warning(
+            "{} has no consumer: its tasks are not fetched until a creator serves it", system_queue(system)
+        )

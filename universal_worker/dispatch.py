@@ -130,13 +130,12 @@ class Dispatcher:
         then uses. A task past ``routed`` goes out again so the creator re-emits its result.
         """
         self.stats.refetched += 1
-        if entry.state is not TaskState.ROUTED:
-            return False
         now = time.time()
         running = entry.claim_until is not None and entry.claim_until > now
         trust_s = QUEUED_TRUST_LOCKS * system.lock_duration_ms / 1000
         queued = entry.routed_at is not None and now - entry.routed_at < trust_s
-        if not (running or queued):
+        if entry.state is not TaskState.ROUTED or not (running or queued):
+            logger.info("re-fetched task={} ({}): routed again", entry.external_task_id, entry.state)
             return False
         self.stats.suppressed += 1
         logger.info(

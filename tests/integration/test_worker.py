@@ -14,6 +14,9 @@ from tests.support.bpmn import Step, chain_process
 from tests.support.suite import Suite, drain
 from tests.support.waiting import wait_for
 
+# The worker runs here without creators: backpressure (no consumer, no room) would hold every task back.
+ALONE = {"backpressure": False}
+
 pytestmark = pytest.mark.integration
 
 IMMEDIATE = {"kind": "immediate", "lock_duration_ms": 60_000}
@@ -54,7 +57,7 @@ def test_200_instances_over_topics_and_tenants_reach_the_right_queues(
             {"property": {"exchanger.system": "beta"}, "system": "beta"},
         ],
         # The property rule would match such tasks of any process; keep to this test's own.
-        worker={"process_definition_keys": [f"p{unique}"]},
+        worker={"backpressure": False, "process_definition_keys": [f"p{unique}"]},
     )
     key = f"p{unique}"
     steps = [
@@ -113,7 +116,9 @@ def _complete_all(camunda: CamundaClient, topic: str, suite: Suite) -> None:
 def test_unrouted_topics_stay_unlocked_for_other_workers(
     suite: Suite, camunda: CamundaClient, unique: str
 ) -> None:
-    suite.configure(systems={"alpha": IMMEDIATE}, rules=[{"topic": f"w{unique}.routed", "system": "alpha"}])
+    suite.configure(
+        systems={"alpha": IMMEDIATE}, rules=[{"topic": f"w{unique}.routed", "system": "alpha"}], worker=ALONE
+    )
     deploy(camunda, f"p{unique}", [Step("a", f"w{unique}.routed")])
     deploy(camunda, f"q{unique}", [Step("b", f"w{unique}.other")])
     for _ in range(5):
@@ -139,7 +144,9 @@ def _heartbeat(suite: Suite) -> dict[str, object]:
 
 
 def test_higher_priority_tasks_are_published_first(suite: Suite, camunda: CamundaClient, unique: str) -> None:
-    suite.configure(systems={"alpha": IMMEDIATE}, rules=[{"topic": f"w{unique}.prio", "system": "alpha"}])
+    suite.configure(
+        systems={"alpha": IMMEDIATE}, rules=[{"topic": f"w{unique}.prio", "system": "alpha"}], worker=ALONE
+    )
     deploy(camunda, f"low{unique}", [Step("a", f"w{unique}.prio", priority=1)])
     deploy(camunda, f"high{unique}", [Step("a", f"w{unique}.prio", priority=90)])
     for _ in range(15):
@@ -155,7 +162,9 @@ def test_higher_priority_tasks_are_published_first(suite: Suite, camunda: Camund
 def test_a_broker_outage_mid_run_loses_no_task(suite: Suite, camunda: CamundaClient, unique: str) -> None:
     topic = f"w{unique}.t"
     suite.configure(
-        systems={"alpha": IMMEDIATE}, rules=[{"topic": topic, "system": "alpha"}], worker={"max_tasks": 10}
+        systems={"alpha": IMMEDIATE},
+        rules=[{"topic": topic, "system": "alpha"}],
+        worker={"backpressure": False, "max_tasks": 10},
     )
     key = f"p{unique}"
     deploy(camunda, key, [Step("a", topic)])
@@ -193,7 +202,7 @@ def test_sigkill_and_restart_publish_every_task_under_one_message_id(
     suite.configure(
         systems={"alpha": {**IMMEDIATE, "lock_duration_ms": 3_000}},
         rules=[{"topic": f"w{unique}.t", "system": "alpha"}],
-        worker={"max_tasks": 20},
+        worker={"backpressure": False, "max_tasks": 20},
     )
     key = f"p{unique}"
     deploy(camunda, key, [Step("a", f"w{unique}.t")])
@@ -231,7 +240,9 @@ def _peek_all(suite: Suite) -> list[tuple[str | None, dict[str, object]]]:
 def test_sigterm_stops_cleanly_and_strands_nothing(suite: Suite, camunda: CamundaClient, unique: str) -> None:
     topic = f"w{unique}.t"
     suite.configure(
-        systems={"alpha": IMMEDIATE}, rules=[{"topic": topic, "system": "alpha"}], worker={"max_tasks": 5}
+        systems={"alpha": IMMEDIATE},
+        rules=[{"topic": topic, "system": "alpha"}],
+        worker={"backpressure": False, "max_tasks": 5},
     )
     key = f"p{unique}"
     deploy(camunda, key, [Step("a", topic)])
@@ -251,7 +262,9 @@ def test_two_workers_side_by_side_publish_each_task_once(
 ) -> None:
     topic = f"w{unique}.t"
     suite.configure(
-        systems={"alpha": IMMEDIATE}, rules=[{"topic": topic, "system": "alpha"}], worker={"max_tasks": 10}
+        systems={"alpha": IMMEDIATE},
+        rules=[{"topic": topic, "system": "alpha"}],
+        worker={"backpressure": False, "max_tasks": 10},
     )
     key = f"p{unique}"
     deploy(camunda, key, [Step("a", topic)])

@@ -7,6 +7,7 @@ can prove each task's effect happened exactly once even when processes are kille
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,8 @@ def _db(options: Mapping[str, Any]) -> sqlite3.Connection:
     conn = sqlite3.connect(str(options["effects_db"]), timeout=30, isolation_level=None)
     conn.execute("CREATE TABLE IF NOT EXISTS calls (task_id TEXT, topic TEXT, attempt INTEGER)")
     conn.execute("CREATE TABLE IF NOT EXISTS effects (task_id TEXT PRIMARY KEY, topic TEXT)")
+    # Every side effect, repeats included: what exactly-once tests count.
+    conn.execute("CREATE TABLE IF NOT EXISTS effect_log (task_id TEXT, at REAL)")
     return conn
 
 
@@ -34,6 +37,16 @@ def record(options: Mapping[str, Any], ctx: TaskContext, *, effect: bool) -> Non
 
 
 def register(router: TaskRouter, options: Mapping[str, Any]) -> None:
+    @router.topic("e2e.slow")
+    def slow(ctx: TaskContext) -> HandlerOutcome:
+        # The effect first, then a long tail before the result can be stored: the window a
+        # kill or a second delivery would hit.
+        with _db(options) as conn:
+            conn.execute("INSERT INTO effect_log VALUES (?, ?)", (ctx.external_task_id, time.time()))
+        record(options, ctx, effect=True)
+        time.sleep(float(options.get("slow_s", 1.5)))
+        return complete({"done": True})
+
     @router.topic("e2e.count")
     def count(ctx: TaskContext) -> HandlerOutcome:
         record(options, ctx, effect=True)
@@ -71,6 +84,15 @@ def register(router: TaskRouter, options: Mapping[str, Any]) -> None:
     def business(ctx: TaskContext) -> HandlerOutcome:
         record(options, ctx, effect=False)
         raise BusinessError(str(ctx.variables["code"]), "business rule says no", variables={"reason": "rule"})
+
+
+def effect_log(db_path: str) -> list[str]:
+    """The task id of every side effect of ``e2e.slow``, repeats included."""
+    with sqlite3.connect(db_path) as conn:
+        try:
+            return [row[0] for row in conn.execute("SELECT task_id FROM effect_log ORDER BY at")]
+        except sqlite3.OperationalError:  # no handler ran yet
+            return []
 
 
 def counts(db_path: str) -> dict[str, int]:

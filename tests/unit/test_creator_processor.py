@@ -507,7 +507,7 @@ def test_a_second_delivery_while_the_handler_runs_waits_and_then_reuses_the_resu
     # When the second delivery is processed meanwhile
     second = rig.deliver(message)
 
-    # Then it does not run the handler: it waits on the shortest delay queue, acked
+    # Then it does not run the handler: it waits on a delay queue of at least a second, acked
     (deferred,) = rig.taken("python.queue.retry.1000")
     assert deferred.body == message.to_json() and second.how == ["ack"]
     release.set()

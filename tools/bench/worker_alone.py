@@ -60,7 +60,7 @@ def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, 
         "camunda": {"url": url},
         "rabbitmq": {"prefix": prefix},
         "logging": {"format": "json", "level": "INFO"},
-        "worker": {"max_tasks": 100},
+        "worker": {"max_tasks": 100, "backpressure": False},  # no creators here
     }
     (config / "exchanger.yaml").write_text(yaml.safe_dump(general))
     (config / "systems.yaml").write_text(
