@@ -6,8 +6,8 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from task_creator.errors import SystemLoadError
-from task_creator.router import TaskRouter
+from core.actions.errors import SystemLoadError
+from core.actions.router import TaskRouter
 
 
 def load_router(system: str, options: Mapping[str, Any]) -> TaskRouter:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.actions.outcomes import Tracked
 from core.errors import PermanentError
-from task_creator.outcomes import Tracked
 from task_creator.systems.bitrix24 import build_router
 from task_creator.systems.bitrix24.connection import portal_base
 from task_creator.systems.bitrix24.errors import Bitrix24Unavailable

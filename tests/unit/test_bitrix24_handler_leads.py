@@ -10,8 +10,8 @@ import pytest
 import requests
 import responses
 
+from core.actions.outcomes import Complete
 from core.errors import BusinessError, PermanentError
-from task_creator.outcomes import Complete
 from task_creator.systems.bitrix24.connection import build_client
 from task_creator.systems.bitrix24.leads import Leads, split_name
 from task_creator.systems.bitrix24.ratelimit import LeakyBucket

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from core.actions.outcomes import Tracked
 from core.contracts import BpmnErrorOutcome, CompleteOutcome
 from core.contracts.result import untyped
 from core.tracking import TrackedItem
-from task_creator.outcomes import Tracked
 from task_creator.systems.bitrix24.connection import portal_base
 from task_creator.systems.bitrix24.settings import AnswerField
 from task_creator.systems.bitrix24.status import answer_value

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.actions.router import TaskRouter
 from core.errors import PermanentError
-from task_creator.router import TaskRouter
 from task_creator.systems.python import create_router
 from task_creator.systems.python.expressions import Expression
 from tests.unit.test_python_system import completed, run

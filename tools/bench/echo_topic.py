@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from task_creator.router import TaskRouter
+from core.actions.router import TaskRouter
 from task_creator.systems.python.echo import echo
 from tools.bench.bpmn import TOPIC_PREFIX
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from loguru import logger
 
-from task_creator.router import TaskRouter
+from core.actions.router import TaskRouter
 from task_creator.systems.bitrix24.client import Bitrix24Client
 from task_creator.systems.bitrix24.connection import build_client, portal_base
 from task_creator.systems.bitrix24.leads import Leads

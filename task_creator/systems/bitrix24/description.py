@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from task_creator.context import TaskContext
+from core.actions.context import TaskContext
 from task_creator.systems.bitrix24.settings import TaskOptions
 from task_creator.systems.bitrix24.templates import Scope, render
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.actions.context import TaskContext
 from core.errors import PermanentError
-from task_creator.context import TaskContext
 from task_creator.systems.bitrix24 import values
 from task_creator.systems.bitrix24.description import (
     describe,

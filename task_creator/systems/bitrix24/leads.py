@@ -15,9 +15,9 @@ from typing import Any
 
 from loguru import logger
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, complete
 from core.errors import BusinessError, PermanentError
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, complete
 from task_creator.systems.bitrix24 import values
 from task_creator.systems.bitrix24.client import Bitrix24Client
 from task_creator.systems.bitrix24.settings import LeadOptions

@@ -17,9 +17,9 @@ from typing import Any
 
 from loguru import logger
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, tracked
 from core.errors import PermanentError
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, tracked
 from task_creator.systems.bitrix24.client import Bitrix24Client, JsonMap, rows_of
 from task_creator.systems.bitrix24.description import with_previous_results
 from task_creator.systems.bitrix24.fields import TaskDraft, build_draft

@@ -19,8 +19,8 @@ from typing import Any
 import requests
 from loguru import logger
 
-from task_creator.errors import CreatorError, SystemLoadError
-from task_creator.router import TaskRouter
+from core.actions.errors import ActionError, SystemLoadError
+from core.actions.router import TaskRouter
 from task_creator.systems.python import data, echo, http_request
 
 SYSTEM = "python"
@@ -57,7 +57,7 @@ def load_handler_module(router: TaskRouter, name: str, options: Mapping[str, Any
         raise SystemLoadError(f"handler module {name!r} has no register(router, options) function")
     try:
         register(router, options)
-    except CreatorError:  # DuplicateTopicError and friends already say what is wrong
+    except ActionError:  # DuplicateTopicError and friends already say what is wrong
         raise
     except Exception as err:
         raise SystemLoadError(f"handler module {name!r}: register() failed: {err}") from err

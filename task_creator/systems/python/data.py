@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, complete
+from core.actions.router import TaskRouter
 from core.errors import PermanentError
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, complete
-from task_creator.router import TaskRouter
 from task_creator.systems.python import aggregate, row_filter, transform
 from task_creator.systems.python.paths import MISSING, get_path
 from task_creator.systems.python.properties import reject_unknown, require_property

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, complete
+from core.actions.router import TaskRouter
 from core.camunda.variables import TypedValue
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, complete
-from task_creator.router import TaskRouter
 from task_creator.systems.python.topics import add_topic
 
 TOPIC = "echo"

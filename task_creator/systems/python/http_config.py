@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.actions.context import TaskContext
 from core.errors import PermanentError
-from task_creator.context import TaskContext
 from task_creator.systems.python.properties import (
     as_bool,
     as_json,

@@ -24,12 +24,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from loguru import logger
 
+from core.actions.context import TaskContext
+from core.actions.errors import SystemLoadError
+from core.actions.outcomes import HandlerOutcome
+from core.actions.router import TaskRouter
 from core.errors import PermanentError, RetryableError
 from core.redact import redact
-from task_creator.context import TaskContext
-from task_creator.errors import SystemLoadError
-from task_creator.outcomes import HandlerOutcome
-from task_creator.router import TaskRouter
 from task_creator.systems.python.http_config import HANDLER, HttpSettings, read_settings
 from task_creator.systems.python.http_response import HttpResult, outcome_for
 from task_creator.systems.python.properties import invalid, property_label

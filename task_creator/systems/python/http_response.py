@@ -17,9 +17,9 @@ from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any
 
+from core.actions.outcomes import Complete, complete
 from core.errors import HandlerError, PermanentError, RetryableError
 from core.redact import MASK, redact
-from task_creator.outcomes import Complete, complete
 from task_creator.systems.python.paths import MISSING, get_path
 
 BODY_VARIABLE_LIMIT = 64 * 1024

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from task_creator.router import Handler, TaskRouter
+from core.actions.router import Handler, TaskRouter
 
 PREFIX = "python."
 

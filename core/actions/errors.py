@@ -1,10 +1,10 @@
-"""The task_creator exception tree (rooted in the kernel's).
+"""The exception tree of the handler API (rooted in the kernel's).
 
     ExchangerError                      (core.errors)
-    └── CreatorError
+    └── ActionError
         ├── DuplicateTopicError         two handlers claim one topic (start-up)
         ├── UnknownTopicError           no handler for a message's topic (to the error queue)
-        └── SystemLoadError             a system package or handler module cannot be loaded
+        └── SystemLoadError             a system or a handler module cannot be loaded
 
 Handlers raise the kernel's ``RetryableError`` / ``PermanentError`` / ``BusinessError``.
 """
@@ -14,17 +14,17 @@ from __future__ import annotations
 from core.errors import ConfigError, ExchangerError
 
 
-class CreatorError(ExchangerError):
-    """Root of task_creator's own errors."""
+class ActionError(ExchangerError):
+    """Root of the handler API's own errors."""
 
 
-class DuplicateTopicError(CreatorError, ConfigError):
+class DuplicateTopicError(ActionError, ConfigError):
     """Two handlers registered for the same topic."""
 
 
-class UnknownTopicError(CreatorError):
+class UnknownTopicError(ActionError):
     """A message arrived for a topic no handler serves."""
 
 
-class SystemLoadError(CreatorError, ConfigError):
-    """A system package or a configured handler module could not be imported."""
+class SystemLoadError(ActionError, ConfigError):
+    """A system is not registered, or a configured handler module could not be loaded."""

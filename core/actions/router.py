@@ -15,9 +15,9 @@ from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import TypeAlias
 
-from task_creator.context import TaskContext
-from task_creator.errors import DuplicateTopicError
-from task_creator.outcomes import HandlerOutcome
+from core.actions.context import TaskContext
+from core.actions.errors import DuplicateTopicError
+from core.actions.outcomes import HandlerOutcome
 
 Handler: TypeAlias = Callable[[TaskContext], HandlerOutcome]
 
