@@ -21,7 +21,7 @@ from core.contracts.base import TypedVariable
 from core.contracts.result import typed
 from core.contracts.task import ActivityInfo, ExternalTaskInfo, ProcessInfo, RoutingInfo
 from core.errors import BusinessError, PermanentError
-from task_creator.systems.python import create_router
+from systems.python import create_router
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python_handlers"
 BUILTIN_TOPICS = ("echo", "http.request", "data.aggregate", "data.filter", "data.transform")
