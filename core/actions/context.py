@@ -35,3 +35,9 @@ class TaskContext:
     @property
     def external_task_id(self) -> str:
         return self.message.task.id
+
+    @property
+    def activity_label(self) -> str:
+        """The activity as errors name it: ``'Check the invoice' (Task_1)``, or just its id."""
+        activity = self.message.activity
+        return f"{activity.name!r} ({activity.id})" if activity.name else activity.id

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from core.actions.context import TaskContext
+from core.templates import Scope, render
 from systems.bitrix24.settings import TaskOptions
-from systems.bitrix24.templates import Scope, render
 
 _HEADER = re.compile(r"^\s*(?:checklist|check-list|чек-?лист)\s*:\s*$", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+(?P<text>\S.*?)\s*$")

@@ -29,6 +29,7 @@ from typing import Any
 
 from core.actions.context import TaskContext
 from core.errors import PermanentError
+from core.templates import PROSE, Scope, render, render_value
 from systems.bitrix24 import values
 from systems.bitrix24.description import (
     describe,
@@ -37,7 +38,6 @@ from systems.bitrix24.description import (
     split_documentation,
 )
 from systems.bitrix24.settings import TaskOptions
-from systems.bitrix24.templates import Scope, render, render_value
 
 TITLE_LIMIT = 250
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
@@ -59,7 +59,7 @@ class _Reader:
     def __init__(self, task: TaskContext, options: TaskOptions) -> None:
         self.task = task
         self.options = options
-        self.scope = Scope(task.variables, facts(task, options))
+        self.scope = Scope(task.variables, facts(task, options), activity=task.activity_label, style=PROSE)
 
     def raw(self, prop: str, variable: str | None = None) -> tuple[Any, str] | None:
         """The value and where it came from: the rendered property, else the variable."""

@@ -18,10 +18,10 @@ from loguru import logger
 from core.actions.context import TaskContext
 from core.actions.outcomes import HandlerOutcome, complete
 from core.errors import BusinessError, PermanentError
+from core.templates import PROSE, Scope, render
 from systems.bitrix24 import values
 from systems.bitrix24.client import Bitrix24Client
 from systems.bitrix24.settings import LeadOptions
-from systems.bitrix24.templates import Scope, render
 
 MISSING_PHONE = "Missing phone number"
 
@@ -120,7 +120,8 @@ class Leads:
         """The property (a template) if set, else the variable, as trimmed text."""
         template = task.properties.get(prop) if prop else None
         if template is not None and template.strip():
-            scope = Scope(task.variables, {"external_task_id": task.external_task_id})
+            names = {"external_task_id": task.external_task_id}
+            scope = Scope(task.variables, names, activity=task.activity_label, style=PROSE)
             return render(template, scope, f"extension property {prop}").strip() or None
         value = task.variables.get(variable)
         if value is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import PermanentError
-from systems.python.paths import MISSING, get_path
+from core.paths import MISSING, get_path
 from systems.python.properties import as_json, invalid, property_label
 
 HANDLER = "data.aggregate"

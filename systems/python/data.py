@@ -15,8 +15,8 @@ from core.actions.context import TaskContext
 from core.actions.outcomes import HandlerOutcome, complete
 from core.actions.router import TaskRouter
 from core.errors import PermanentError
+from core.paths import MISSING, get_path
 from systems.python import aggregate, row_filter, transform
-from systems.python.paths import MISSING, get_path
 from systems.python.properties import reject_unknown, require_property
 from systems.python.topics import add_topic
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.errors import PermanentError
-from systems.python.paths import MISSING, get_path
+from core.paths import MISSING, get_path
 
 MAX_LENGTH = 500
 Number = int | float

@@ -30,10 +30,10 @@ from core.actions.outcomes import HandlerOutcome
 from core.actions.router import TaskRouter
 from core.errors import PermanentError, RetryableError
 from core.redact import redact
+from core.templates import Scope, Template, render_json
 from systems.python.http_config import HANDLER, HttpSettings, read_settings
 from systems.python.http_response import HttpResult, outcome_for
 from systems.python.properties import invalid, property_label
-from systems.python.templating import Scope, Template, render_json
 from systems.python.topics import add_topic
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -106,7 +106,7 @@ class HttpRequestHandler:
 
     def __call__(self, ctx: TaskContext) -> HandlerOutcome:
         settings = read_settings(ctx, self.default_timeout_s)
-        request = build_request(settings, Scope(ctx.variables, ctx.properties))
+        request = build_request(settings, Scope(ctx.variables, ctx.properties, activity=ctx.activity_label))
         started = time.monotonic()
         result = self.send(request, settings.timeout_s)
         elapsed_ms = (time.monotonic() - started) * 1000

@@ -19,8 +19,8 @@ from typing import Any
 
 from core.actions.outcomes import Complete, complete
 from core.errors import HandlerError, PermanentError, RetryableError
+from core.paths import MISSING, get_path
 from core.redact import MASK, redact
-from systems.python.paths import MISSING, get_path
 
 BODY_VARIABLE_LIMIT = 64 * 1024
 EXCERPT_CHARS = 200

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.paths import MISSING, get_path
 from systems.python.expressions import Expression
-from systems.python.paths import MISSING, get_path
 from systems.python.properties import as_json, invalid, property_label
 
 HANDLER = "data.transform"

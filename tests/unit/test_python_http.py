@@ -15,9 +15,9 @@ from loguru import logger
 
 from core.actions.router import TaskRouter
 from core.errors import PermanentError, RetryableError
+from core.templates import Scope, Template, render_json
 from systems.python import create_router
 from systems.python.http_response import retry_after_seconds
-from systems.python.templating import Scope, Template, render_json
 from tests.unit.test_python_system import completed, run
 
 API = "https://api.example.test"
