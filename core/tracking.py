@@ -1,8 +1,8 @@
 """The contract between the tracker and a tracked system (Bitrix24 tasks, OpenProject, …).
 
-A tracked system's package provides ``create_tracker(options) -> SystemTracker``; the
-tracker process loads it by the module path in ``systems.yaml`` (``options.tracker``), so
-the two process packages never import each other.
+A tracked system's descriptor carries ``create_tracker(options) -> SystemTracker``; the
+tracker process finds it in ``systems/registry.py``, the same registry the creator reads, so
+the two services never import each other.
 """
 
 from __future__ import annotations

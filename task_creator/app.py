@@ -18,8 +18,8 @@ from core.transport.base import Delivery
 from core.transport.consumer import Consumer
 from core.transport.publisher import ThreadLocalPublisher
 from core.transport.topology import system_queue
+from systems import registry
 from task_creator.processor import CLAIM_LEASE_S, TaskProcessor, claim_owner
-from task_creator.systems import load_router
 
 HEARTBEAT_NAME = "task_creator"
 SHUTDOWN_TIMEOUT_S = 60.0
@@ -91,7 +91,7 @@ def _start_system(
     settings: AppSettings, name: str, ledger: SqliteLedger, publisher: ThreadLocalPublisher, owner: str
 ) -> SystemRunner:
     config = settings.systems[name]
-    router = load_router(name, config.options)
+    router = registry.create_router(name, config.options)
     logger.info("system {}: topics {}", name, ", ".join(router.topics))
     pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix=f"{name}-handler")
     processor = TaskProcessor(

@@ -19,6 +19,8 @@ from typing import Any
 
 from loguru import logger
 
+from core.actions.context import TaskContext
+from core.actions.router import Handler, TaskRouter
 from core.config.models import SystemConfig
 from core.contracts import (
     FailureOutcome,
@@ -34,9 +36,7 @@ from core.poison import error_envelope
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
-from task_creator.context import TaskContext
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
-from task_creator.router import Handler, TaskRouter
 
 COMPONENT = "task_creator"
 # A claim's lease; the owner renews it (ClaimRenewal) well before it runs out, so only a dead

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.actions.outcomes import BpmnError, Complete, HandlerOutcome, Tracked
 from core.contracts import (
     BpmnErrorOutcome,
     CompleteOutcome,
@@ -14,7 +15,6 @@ from core.contracts import (
 )
 from core.contracts.result import typed
 from core.errors import BusinessError, ContractError, PermanentError
-from task_creator.outcomes import BpmnError, Complete, HandlerOutcome, Tracked
 
 ResultOutcome = CompleteOutcome | FailureOutcome | BpmnErrorOutcome | TrackedOutcome
 

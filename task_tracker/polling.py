@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from loguru import logger
 
 from core.config.models import SystemConfig
 from core.contracts import ResultMessage, TaskRef, parse_result_message
-from core.errors import ConfigError, ContractError
+from core.errors import ContractError
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 from core.tracking import SystemTracker
+from systems import registry
 from task_tracker.settle import Settler, tracked_item
 
 
 def load_tracker(system: str, config: SystemConfig) -> SystemTracker:
-    """Import ``options.tracker`` (a module with ``create_tracker(options)``) for a tracked system."""
-    module_name = config.options.get("tracker")
-    if not module_name:
-        raise ConfigError(
-            f"tracked system {system!r} needs options.tracker in systems.yaml",
-            key=f"systems.{system}.options.tracker",
-        )
-    try:
-        module = importlib.import_module(str(module_name))
-    except ImportError as err:
-        raise ConfigError(f"system {system!r}: cannot import tracker {module_name}: {err}") from err
-    factory = getattr(module, "create_tracker", None)
-    if not callable(factory):
-        raise ConfigError(f"system {system!r}: {module_name} has no create_tracker(options)")
-    return cast(SystemTracker, factory(config.options))
+    """The tracked system's poller, from its descriptor in the systems registry."""
+    return registry.create_tracker(system, config.options)
 
 
 class SystemPoller:

@@ -13,14 +13,14 @@ import pytest
 import requests
 from loguru import logger
 
-from task_creator.systems.bitrix24.client import Bitrix24Client, RetryPolicy
-from task_creator.systems.bitrix24.errors import (
+from systems.bitrix24.client import Bitrix24Client, RetryPolicy
+from systems.bitrix24.errors import (
     Bitrix24AuthError,
     Bitrix24OperationLimit,
     Bitrix24RateLimited,
     Bitrix24Rejected,
 )
-from task_creator.systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
+from systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.bitrix24.server import SandboxServer
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, complete
+from core.actions.router import TaskRouter
 from core.errors import BusinessError, PermanentError, RetryableError
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, complete
-from task_creator.router import TaskRouter
 
 
 def _db(options: Mapping[str, Any]) -> sqlite3.Connection:

@@ -9,20 +9,20 @@ import pytest
 import requests
 import responses
 
-from task_creator.systems.bitrix24.client import (
+from systems.bitrix24.client import (
     Bitrix24Client,
     encode_command,
     php_query,
     rows_of,
     task_key,
 )
-from task_creator.systems.bitrix24.errors import (
+from systems.bitrix24.errors import (
     Bitrix24NotFound,
     Bitrix24OperationLimit,
     Bitrix24ProtocolError,
     Bitrix24Rejected,
 )
-from task_creator.systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
+from systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
 from tools.sandbox.bitrix24.phpquery import parse_php_query
 
 WEBHOOK = "https://portal.example/rest/1/c0de4batch/"

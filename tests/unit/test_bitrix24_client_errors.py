@@ -11,8 +11,8 @@ import responses
 from loguru import logger
 
 from core.errors import PermanentError, RetryableError
-from task_creator.systems.bitrix24.client import Bitrix24Client, RetryPolicy
-from task_creator.systems.bitrix24.errors import (
+from systems.bitrix24.client import Bitrix24Client, RetryPolicy
+from systems.bitrix24.errors import (
     Bitrix24AuthError,
     Bitrix24Blocked,
     Bitrix24OperationLimit,
@@ -21,7 +21,7 @@ from task_creator.systems.bitrix24.errors import (
     Bitrix24Rejected,
     Bitrix24Unavailable,
 )
-from task_creator.systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
+from systems.bitrix24.ratelimit import LeakyBucket, MethodPauses
 
 SECRET = "t0psecretc0de"
 WEBHOOK = f"https://portal.example/rest/7/{SECRET}/"

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.actions.outcomes import Tracked
 from core.errors import PermanentError
-from task_creator.outcomes import Tracked
-from task_creator.systems.bitrix24 import build_router
-from task_creator.systems.bitrix24.connection import portal_base
-from task_creator.systems.bitrix24.errors import Bitrix24Unavailable
-from task_creator.systems.bitrix24.tasks import PeopleTasks
+from systems.bitrix24 import build_router
+from systems.bitrix24.connection import portal_base
+from systems.bitrix24.errors import Bitrix24Unavailable
+from systems.bitrix24.tasks import PeopleTasks
 from tests.fixtures.bitrix24.support import Sandbox, context, running_sandbox, settings
 from tests.support.waiting import wait_for
 

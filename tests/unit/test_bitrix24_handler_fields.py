@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.errors import PermanentError
-from task_creator.systems.bitrix24.description import split_documentation
-from task_creator.systems.bitrix24.fields import TaskDraft, build_draft
-from task_creator.systems.bitrix24.settings import TaskOptions
-from task_creator.systems.bitrix24.values import duration
+from systems.bitrix24.description import split_documentation
+from systems.bitrix24.fields import TaskDraft, build_draft
+from systems.bitrix24.settings import TaskOptions
+from systems.bitrix24.values import duration
 from tests.fixtures.bitrix24.support import context, settings
 
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)

@@ -10,11 +10,11 @@ import pytest
 import requests
 import responses
 
+from core.actions.outcomes import Complete
 from core.errors import BusinessError, PermanentError
-from task_creator.outcomes import Complete
-from task_creator.systems.bitrix24.connection import build_client
-from task_creator.systems.bitrix24.leads import Leads, split_name
-from task_creator.systems.bitrix24.ratelimit import LeakyBucket
+from systems.bitrix24.connection import build_client
+from systems.bitrix24.leads import Leads, split_name
+from systems.bitrix24.ratelimit import LeakyBucket
 from tests.fixtures.bitrix24.support import Sandbox, context, running_sandbox, settings
 
 

@@ -8,10 +8,10 @@ from loguru import logger
 from core.config.loader import load_settings as load_app_settings
 from core.errors import ConfigError
 from core.redact import redact
-from task_creator.systems.bitrix24 import create_router
-from task_creator.systems.bitrix24.connection import bucket_for, webhook_url
-from task_creator.systems.bitrix24.settings import load_settings
-from task_creator.systems.bitrix24.tracker import Bitrix24Tracker, create_tracker
+from systems.bitrix24 import create_router
+from systems.bitrix24.connection import bucket_for, webhook_url
+from systems.bitrix24.settings import load_settings
+from systems.bitrix24.tracker import Bitrix24Tracker, create_tracker
 
 SECRET = "x9secretwebhookcode"
 WEBHOOK = f"https://settings-test.example/rest/1/{SECRET}/"

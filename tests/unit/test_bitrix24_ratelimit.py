@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from task_creator.systems.bitrix24.ratelimit import LeakyBucket, MethodPauses, shared_bucket, shared_pauses
+from systems.bitrix24.ratelimit import LeakyBucket, MethodPauses, shared_bucket, shared_pauses
 
 
 class FakeClock:

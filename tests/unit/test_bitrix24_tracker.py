@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
+from core.actions.outcomes import Tracked
 from core.contracts import BpmnErrorOutcome, CompleteOutcome
 from core.contracts.result import untyped
 from core.tracking import TrackedItem
-from task_creator.outcomes import Tracked
-from task_creator.systems.bitrix24.connection import portal_base
-from task_creator.systems.bitrix24.settings import AnswerField
-from task_creator.systems.bitrix24.status import answer_value
-from task_creator.systems.bitrix24.tasks import PeopleTasks
-from task_creator.systems.bitrix24.tracker import Bitrix24Tracker
+from systems.bitrix24.connection import portal_base
+from systems.bitrix24.settings import AnswerField
+from systems.bitrix24.status import answer_value
+from systems.bitrix24.tasks import PeopleTasks
+from systems.bitrix24.tracker import Bitrix24Tracker
 from tests.fixtures.bitrix24.support import Sandbox, context, running_sandbox, settings
 
 PROPS = {"bitrix.responsible": "3"}

@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, bpmn_error, complete, tracked
+from core.actions.router import TaskRouter
 from core.config.models import RetryConfig, SystemConfig
 from core.contracts import (
     BpmnErrorOutcome,
@@ -30,10 +33,7 @@ from core.ledger import SqliteLedger, TaskState
 from core.retry import delay_buckets
 from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
 from task_creator import processor as processor_module
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, bpmn_error, complete, tracked
 from task_creator.processor import TaskProcessor
-from task_creator.router import TaskRouter
 from tests.unit.fakes import ScriptedPublisher, Settled, delivery, route, task_message
 
 POLICY = RetryConfig(attempts=4, min_delay_ms=1_000, max_delay_ms=8_000, multiplier=2.0, jitter=0.0)

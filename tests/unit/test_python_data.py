@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from core.actions.router import TaskRouter
 from core.errors import PermanentError
-from task_creator.router import TaskRouter
-from task_creator.systems.python import create_router
-from task_creator.systems.python.expressions import Expression
+from systems.python import create_router
+from systems.python.expressions import Expression
 from tests.unit.test_python_system import completed, run
 
 # Marketplace analytics: one statistics row per campaign and day.

@@ -13,11 +13,11 @@ import requests
 import responses
 from loguru import logger
 
+from core.actions.router import TaskRouter
 from core.errors import PermanentError, RetryableError
-from task_creator.router import TaskRouter
-from task_creator.systems.python import create_router
-from task_creator.systems.python.http_response import retry_after_seconds
-from task_creator.systems.python.templating import Scope, Template, render_json
+from core.templates import Scope, Template, render_json
+from systems.python import create_router
+from systems.python.http_response import retry_after_seconds
 from tests.unit.test_python_system import completed, run
 
 API = "https://api.example.test"

@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
+from core.actions.context import TaskContext
+from core.actions.errors import DuplicateTopicError, SystemLoadError
+from core.actions.outcomes import BpmnError, Complete, HandlerOutcome
+from core.actions.router import TaskRouter
 from core.camunda.variables import TypedValue, encode_value
 from core.contracts import TaskMessage
 from core.contracts.base import TypedVariable
 from core.contracts.result import typed
 from core.contracts.task import ActivityInfo, ExternalTaskInfo, ProcessInfo, RoutingInfo
 from core.errors import BusinessError, PermanentError
-from task_creator.context import TaskContext
-from task_creator.errors import DuplicateTopicError, SystemLoadError
-from task_creator.outcomes import BpmnError, Complete, HandlerOutcome
-from task_creator.router import TaskRouter
-from task_creator.systems.python import create_router
+from systems.python import create_router
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python_handlers"
 BUILTIN_TOPICS = ("echo", "http.request", "data.aggregate", "data.filter", "data.transform")
@@ -127,7 +127,7 @@ def test_user_module_claiming_a_builtin_topic_is_a_duplicate(
         tmp_path,
         monkeypatch,
         """
-        from task_creator.outcomes import complete
+        from core.actions.outcomes import complete
 
         def register(router, options):
             router.add("echo", lambda task: complete({}))
@@ -141,7 +141,7 @@ def test_two_user_modules_with_one_topic_are_a_duplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = """
-        from task_creator.outcomes import complete
+        from core.actions.outcomes import complete
 
         def register(router, options):
             router.add("shared.topic", lambda task: complete({}))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from core.actions.descriptor import SystemDescriptor
+from core.actions.router import TaskRouter
 from core.config.models import SystemConfig
 from core.contracts import (
     BpmnErrorOutcome,
@@ -21,11 +22,12 @@ from core.contracts import (
 from core.errors import ConfigError
 from core.ledger import SqliteLedger, TaskState
 from core.tracking import FinalOutcome, TrackedItem
+from systems import registry
 from task_tracker.polling import SystemPoller, load_tracker
 from task_tracker.settle import Settler
 from tests.unit.fakes import FakeCamunda, route
 
-CONFIG = SystemConfig(kind="tracked", batch_size=2, options={"tracker": "x"})
+CONFIG = SystemConfig(kind="tracked", batch_size=2)
 
 
 class FakeTracker:
@@ -213,45 +215,38 @@ def test_a_finished_item_is_completed_in_the_engine_through_the_settler(rig: Rig
 # -- loading trackers ---------------------------------------------------------------------------------
 
 
-def test_a_tracked_system_without_a_tracker_module_is_a_config_error_naming_it() -> None:
-    with pytest.raises(ConfigError, match=r"tracked system 'openproject' needs options\.tracker") as caught:
+def test_a_tracked_system_missing_from_the_registry_is_a_config_error_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"system 'openproject' is not registered") as caught:
         load_tracker("openproject", SystemConfig(kind="tracked"))
-    assert caught.value.key == "systems.openproject.options.tracker"
+    assert caught.value.key == "systems.openproject"
 
 
-def test_a_tracker_module_that_cannot_be_imported_is_a_config_error_naming_the_system() -> None:
-    config = SystemConfig(kind="tracked", options={"tracker": "no_such_module_for_exchanger"})
-
-    with pytest.raises(ConfigError, match="system 'openproject': cannot import tracker no_such_module"):
-        load_tracker("openproject", config)
-
-
-def test_a_tracker_module_without_a_factory_is_a_config_error_naming_the_system() -> None:
-    config = SystemConfig(kind="tracked", options={"tracker": "json"})
-
-    with pytest.raises(ConfigError, match=r"system 'openproject': json has no create_tracker\(options\)"):
-        load_tracker("openproject", config)
+def test_a_tracked_system_whose_descriptor_has_no_tracker_is_a_config_error_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"system 'python' is tracked .* but has no tracker") as caught:
+        load_tracker("python", SystemConfig(kind="tracked"))
+    assert caught.value.key == "systems.python.kind"
 
 
-def test_a_tracker_is_created_by_its_modules_factory_with_the_system_options(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_retired_tracker_option_is_a_config_error_naming_the_key() -> None:
+    config = SystemConfig(kind="tracked", options={"tracker": "systems.bitrix24.tracker"})
+
+    with pytest.raises(ConfigError, match=r"systems\.bitrix24\.options\.tracker is no longer read") as caught:
+        load_tracker("bitrix24", config)
+    assert caught.value.key == "systems.bitrix24.options.tracker"
+
+
+def test_a_tracker_is_created_by_its_descriptors_factory_with_the_system_options(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    (tmp_path / "exchanger_test_tracker.py").write_text(
-        textwrap.dedent(
-            """
-            class Tracker:
-                def __init__(self, options):
-                    self.options = options
+    tracker = FakeTracker()
+    seen: list[Mapping[str, object]] = []
 
-            def create_tracker(options):
-                return Tracker(options)
-            """
-        ),
-        encoding="utf-8",
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    config = SystemConfig(kind="tracked", options={"tracker": "exchanger_test_tracker", "project": 7})
+    def create_tracker(options: Mapping[str, object]) -> FakeTracker:
+        seen.append(options)
+        return tracker
 
-    tracker = load_tracker("openproject", config)
+    descriptor = SystemDescriptor("openproject", "tracked", TaskRouter, create_tracker)
+    monkeypatch.setattr(registry, "SYSTEMS", {"openproject": descriptor})
 
-    assert tracker.options == {"tracker": "exchanger_test_tracker", "project": 7}  # type: ignore[attr-defined]
+    assert load_tracker("openproject", SystemConfig(kind="tracked", options={"project": 7})) is tracker
+    assert seen == [{"project": 7}]

@@ -1,6 +1,6 @@
 """Handler module for the ``python`` system: the built-in ``echo`` handler on the benchmark topic.
 
-The handler is the shipped one (``task_creator.systems.python.echo.echo``); only the topics
+The handler is the shipped one (``systems.python.echo.echo``); only the topics
 (``bench.<scenario>``) are the benchmark's own, so no other worker on the shared engine takes them.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from task_creator.router import TaskRouter
-from task_creator.systems.python.echo import echo
+from core.actions.router import TaskRouter
+from systems.python.echo import echo
 from tools.bench.bpmn import TOPIC_PREFIX
 
 

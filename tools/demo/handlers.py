@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.actions.context import TaskContext
+from core.actions.outcomes import HandlerOutcome, complete
+from core.actions.router import TaskRouter
 from core.errors import BusinessError
-from task_creator.context import TaskContext
-from task_creator.outcomes import HandlerOutcome, complete
-from task_creator.router import TaskRouter
 
 BIG_ORDER_TOTAL = 1000.0
 

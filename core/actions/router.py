@@ -1,0 +1,64 @@
+"""Handlers registered by topic on routers; one router per system package.
+
+    router = TaskRouter("python")
+
+    @router.topic("echo")
+    def echo(task: TaskContext) -> HandlerOutcome: ...
+
+Topics may be globs (``python.data.*``); exact topics win over globs, then globs in
+registration order. A topic registered twice is an error at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+from typing import TypeAlias
+
+from core.actions.context import TaskContext
+from core.actions.errors import DuplicateTopicError
+from core.actions.outcomes import HandlerOutcome
+
+Handler: TypeAlias = Callable[[TaskContext], HandlerOutcome]
+
+
+class TaskRouter:
+    def __init__(self, system: str) -> None:
+        self.system = system
+        self._handlers: dict[str, Handler] = {}
+
+    def topic(self, name: str) -> Callable[[Handler], Handler]:
+        """Decorator: register the function as the handler of ``name``."""
+
+        def register(handler: Handler) -> Handler:
+            self.add(name, handler)
+            return handler
+
+        return register
+
+    def add(self, name: str, handler: Handler) -> None:
+        if name in self._handlers:
+            raise DuplicateTopicError(
+                f"topic {name!r} of system {self.system!r} has two handlers: "
+                f"{_describe(self._handlers[name])} and {_describe(handler)}"
+            )
+        self._handlers[name] = handler
+
+    def include(self, other: TaskRouter) -> None:
+        """Take over another router's handlers (duplicates are errors)."""
+        for name, handler in other._handlers.items():
+            self.add(name, handler)
+
+    def handler_for(self, topic: str) -> Handler | None:
+        handler = self._handlers.get(topic)
+        if handler is not None:
+            return handler
+        return next((h for pattern, h in self._handlers.items() if fnmatchcase(topic, pattern)), None)
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+def _describe(handler: Handler) -> str:
+    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"
