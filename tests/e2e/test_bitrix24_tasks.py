@@ -3,6 +3,7 @@ broker, and the Bitrix24 sandbox started in-process on a free port."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -221,3 +222,41 @@ def test_a_task_deleted_in_bitrix_is_a_caught_bpmn_error_or_else_an_incident(
         lambda: camunda.list_incidents(processInstanceId=uncaught), timeout=60, what="an incident"
     )
     assert "BPMN error BITRIX_TASK_DELETED is not caught by activity Approve" in incident["incidentMessage"]
+
+
+def ledger_state(suite: BitrixSuite, external_task_id: str) -> str | None:
+    path = suite.state_dir / "ledger.sqlite3"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        row = conn.execute(
+            "SELECT state FROM tasks WHERE external_task_id = ?", (external_task_id,)
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
+def test_a_task_completed_by_another_copy_is_never_deferred_when_lock_keeping_meets_404(
+    suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, unique: str
+) -> None:
+    # Given a person's task the tracker follows, with a short lock it keeps extending
+    key = f"p{unique}"
+    configure(suite, sandbox, [key], lock_duration_ms=4_000)
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, ONE_STEP).encode()})
+    instance = camunda.start_process_instance(key)["id"]
+    start_all(suite)
+    (task,) = wait_for(lambda: open_tasks(sandbox), timeout=60, what="the Bitrix task")
+    wait_for(lambda: lock_expiry(camunda, instance), timeout=30, what="the tracker to hold the lock")
+
+    # When another copy of the task completes it in the engine (a re-fetched copy, another host)
+    (external,) = camunda.list_external_tasks(processInstanceId=instance)
+    camunda.complete(external["id"], external["workerId"], {})
+
+    # Then lock keeping meets a 404, finds the completion in the engine's history, and records it
+    wait_for(
+        lambda: ledger_state(suite, external["id"]) == "completed",
+        timeout=30,
+        interval=0.3,
+        what="the ledger to record the completion",
+    )
+    # ... and the person's task gets no comment and no status change
+    seen = sandbox.control("GET", f"tasks/{task['id']}")
+    assert seen["fields"]["status"] == task["fields"]["status"] and seen["comments"] == []
+    assert finished(camunda, key) == 1
