@@ -12,8 +12,10 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from loguru import logger
+
 from core.redact import redact
-from core.transport.base import OutgoingMessage
+from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import ERRORS_QUEUE
 
 ERROR_SCHEMA = "exchanger.error/1"
@@ -43,3 +45,23 @@ def error_envelope(
     payload = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
     headers_out = {"exchanger-error-reason": redact(reason)[:200], "exchanger-source-queue": queue}
     return OutgoingMessage("", ERRORS_QUEUE, payload, message_id or str(uuid.uuid4()), headers_out)
+
+
+def send_to_errors(publisher: MessagePublisher, delivery: Delivery, reason: str, component: str) -> None:
+    """Move a delivery nobody can process to the error queue, then ack it (never before: loses nothing).
+
+    Raises the publish error when the broker did not confirm; the caller requeues the delivery.
+    """
+    logger.error("poison message {} on {}: {}", delivery.message_id, delivery.queue, redact(reason))
+    envelope = error_envelope(
+        reason=reason,
+        component=component,
+        queue=delivery.queue,
+        body=delivery.body,
+        headers=delivery.headers,
+        message_id=delivery.message_id,
+    )
+    error = publisher.publish_many([envelope])[0]
+    if error is not None:
+        raise error
+    delivery.ack()

@@ -8,7 +8,6 @@ from core.camunda import CamundaClient, EngineAdmin
 from core.config.models import AppSettings
 from core.ledger import SqliteLedger, open_ledger
 from core.retry import delay_buckets
-from core.transport.connection import close_quietly, open_blocking
 from core.transport.settings import BrokerSettings
 from core.transport.topology import Topology, system_queue
 
@@ -27,16 +26,6 @@ def topology(settings: AppSettings) -> Topology:
     """Every configured system's queues, with one delay queue per retry delay its policy uses."""
     delays = {system_queue(name): delay_buckets(system.retry) for name, system in settings.systems.items()}
     return Topology.for_systems(settings.systems, {queue: d for queue, d in delays.items() if d})
-
-
-def declare_topology(settings: AppSettings, connection_name: str) -> None:
-    """Declare the whole topology once (idempotent); raises BrokerError when it cannot."""
-    broker = broker_settings(settings)
-    connection = open_blocking(broker, connection_name)
-    try:
-        topology(settings).declare(connection.channel(), broker)
-    finally:
-        close_quietly(connection)
 
 
 def camunda_client(settings: AppSettings) -> CamundaClient:

@@ -32,7 +32,7 @@ from core.contracts import (
 )
 from core.errors import ContractError, PermanentError, RetryableError
 from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
-from core.poison import error_envelope
+from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
@@ -249,17 +249,7 @@ class TaskProcessor:
         delivery.ack()
 
     def _poison(self, delivery: Delivery, reason: str) -> None:
-        logger.error("poison message {} on {}: {}", delivery.message_id, self._queue, reason)
-        envelope = error_envelope(
-            reason=reason,
-            component=COMPONENT,
-            queue=self._queue,
-            body=delivery.body,
-            headers=delivery.headers,
-            message_id=delivery.message_id,
-        )
-        self._publish(envelope)
-        delivery.ack()
+        send_to_errors(self._publisher, delivery, reason, COMPONENT)
 
     def _publish(self, message: OutgoingMessage) -> None:
         error = self._publisher.publish_many([message])[0]

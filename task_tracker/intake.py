@@ -13,7 +13,7 @@ from loguru import logger
 
 from core.contracts import ResultMessage, parse_result_message
 from core.errors import CamundaRequestError, CamundaUnavailable, ContractError
-from core.poison import error_envelope
+from core.poison import send_to_errors
 from core.retry import Backoff
 from core.transport.base import Delivery, MessagePublisher
 from task_tracker.settle import Settler
@@ -86,16 +86,4 @@ class ResultIntake:
             self._stop.wait(delay)
 
     def _poison(self, delivery: Delivery, reason: str) -> None:
-        logger.error("poison message {} on {}: {}", delivery.message_id, delivery.queue, reason)
-        envelope = error_envelope(
-            reason=reason,
-            component=COMPONENT,
-            queue=delivery.queue,
-            body=delivery.body,
-            headers=delivery.headers,
-            message_id=delivery.message_id,
-        )
-        error = self._publisher.publish_many([envelope])[0]
-        if error is not None:
-            raise error
-        delivery.ack()
+        send_to_errors(self._publisher, delivery, reason, COMPONENT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from loguru import logger
 
@@ -11,7 +12,9 @@ from core.bpmn import BpmnCache
 from core.config import AppSettings
 from core.errors import BpmnModelError, XmlError
 from core.health import Heartbeat
-from core.transport.publisher import Publisher
+from core.runtime import ServiceRuntime
+from core.transport.base import Transport
+from core.transport.rabbit import RabbitTransport
 from universal_worker.backpressure import Backpressure, QueueGauge
 from universal_worker.dispatch import Dispatcher
 from universal_worker.loop import FetchLoop
@@ -25,30 +28,22 @@ def build_router(settings: AppSettings) -> Router:
     return Router(settings.routing, settings.systems)
 
 
-def run(settings: AppSettings, stop: threading.Event) -> None:
+def run(settings: AppSettings, stop: threading.Event, transport: Transport | None = None) -> None:
     """Run until ``stop`` is set; then finish publishing what was fetched and close connections."""
     worker_id = settings.worker.worker_id or wiring.default_worker_id()
     router = build_router(settings)
     logger.info("routing table:\n{}", render_table(router.table()))
-    wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:topology")
+    transport = transport or RabbitTransport(wiring.broker_settings(settings))
+    transport.declare(wiring.topology(settings))
+    heartbeat = Heartbeat(settings.state_dir, HEARTBEAT_NAME)
+    runtime = ServiceRuntime(f"{HEARTBEAT_NAME}:{worker_id}", transport, stop, heartbeat)
     client = wiring.camunda_client(settings)
     ledger = wiring.ledger(settings)
-    publisher = Publisher(wiring.broker_settings(settings), f"{HEARTBEAT_NAME}:{worker_id}")
-    cache = BpmnCache(client.process_definition_xml, max_entries=settings.worker.bpmn_cache_size)
-
-    def properties(definition_id: str, activity_id: str) -> dict[str, str]:
-        try:
-            model = cache.get(definition_id)
-        except (XmlError, BpmnModelError):
-            return {}
-        for process in model.processes.values():
-            meta = process.activities.get(activity_id)
-            if meta is not None:
-                return dict(meta.extension_properties)
-        return {}
-
-    dispatcher = Dispatcher(client, publisher, ledger, router, dict(settings.systems), cache)
     gauge = QueueGauge(wiring.broker_settings(settings), f"{HEARTBEAT_NAME}:{worker_id}:gauge")
+    # Connections close last, after the loop has published (or unlocked) its last batch.
+    runtime.close_last(ledger.close, client.close, gauge.close)
+    cache = BpmnCache(client.process_definition_xml, max_entries=settings.worker.bpmn_cache_size)
+    dispatcher = Dispatcher(client, runtime.publisher(), ledger, router, dict(settings.systems), cache)
     backpressure = Backpressure(
         gauge, settings.systems, lambda system: dispatcher.stats.by_system.get(system, 0)
     )
@@ -56,19 +51,27 @@ def run(settings: AppSettings, stop: threading.Event) -> None:
         worker_id=worker_id,
         config=settings.worker,
         client=client,
-        planner=Planner(router, settings.systems, settings.worker, client, properties),
+        planner=Planner(
+            router, settings.systems, settings.worker, client, partial(activity_properties, cache)
+        ),
         dispatcher=dispatcher,
-        heartbeat=Heartbeat(settings.state_dir, HEARTBEAT_NAME),
+        heartbeat=heartbeat,
         stop=stop,
-        broker_probe=lambda: wiring.declare_topology(settings, f"{HEARTBEAT_NAME}:probe"),
+        broker_probe=lambda: transport.declare(wiring.topology(settings)),
         discovers=router.needs_discovery(),
         backpressure=backpressure if settings.worker.backpressure else None,
     )
+    runtime.run(dict, main=loop.run)
+
+
+def activity_properties(cache: BpmnCache, definition_id: str, activity_id: str) -> dict[str, str]:
+    """An activity's extension properties from its definition's BPMN; none when it cannot be read."""
     try:
-        loop.run()
-    finally:
-        # Connections close last, after the loop has published (or unlocked) its last batch.
-        publisher.close()
-        gauge.close()
-        client.close()
-        ledger.close()
+        model = cache.get(definition_id)
+    except (XmlError, BpmnModelError):
+        return {}
+    for process in model.processes.values():
+        meta = process.activities.get(activity_id)
+        if meta is not None:
+            return dict(meta.extension_properties)
+    return {}

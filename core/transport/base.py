@@ -138,7 +138,16 @@ class Transport(Protocol):
     def publisher(self) -> MessagePublisher:
         """A new publisher; with RabbitMQ it belongs to the thread that first uses it."""
 
+    def thread_publisher(self, name: str) -> MessagePublisher:
+        """A publisher any thread may use (with RabbitMQ: one connection per thread)."""
+
     def consumer(
-        self, queues: Sequence[str], handler: Handler, *, prefetch: int = 10, topology: Topology | None = None
+        self,
+        queues: Sequence[str],
+        handler: Handler,
+        *,
+        prefetch: int = 10,
+        topology: Topology | None = None,
+        name: str | None = None,
     ) -> MessageConsumer:
         """A consumer of ``queues`` (base names), not yet started."""

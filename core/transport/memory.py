@@ -97,11 +97,21 @@ class MemoryBroker:
         """A publisher for this broker (thread-safe, unlike the real one)."""
         return MemoryPublisher(self)
 
+    def thread_publisher(self, name: str) -> MemoryPublisher:
+        """The memory publisher is thread-safe already; ``name`` is for the interface."""
+        return MemoryPublisher(self)
+
     def consumer(
-        self, queues: Sequence[str], handler: Handler, *, prefetch: int = 10, topology: Topology | None = None
+        self,
+        queues: Sequence[str],
+        handler: Handler,
+        *,
+        prefetch: int = 10,
+        topology: Topology | None = None,
+        name: str | None = None,
     ) -> MemoryConsumer:
         """A consumer of ``queues`` (not started), like ``Consumer(settings, queues, handler, ...)``."""
-        return MemoryConsumer(self, queues, handler, prefetch=prefetch, topology=topology)
+        return MemoryConsumer(self, queues, handler, prefetch=prefetch, topology=topology, name=name)
 
     # -- inspection ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from core.transport.admin import BrokerAdmin
 from core.transport.base import Handler
 from core.transport.consumer import Consumer
-from core.transport.publisher import Publisher
+from core.transport.publisher import Publisher, ThreadLocalPublisher
 from core.transport.settings import BrokerSettings
 from core.transport.topology import Topology
 
@@ -27,8 +27,18 @@ class RabbitTransport:
         """A new publisher; it belongs to the thread that first uses it."""
         return Publisher(self.settings)
 
+    def thread_publisher(self, name: str) -> ThreadLocalPublisher:
+        """One publisher (and connection) per thread that uses it."""
+        return ThreadLocalPublisher(self.settings, name)
+
     def consumer(
-        self, queues: Sequence[str], handler: Handler, *, prefetch: int = 10, topology: Topology | None = None
+        self,
+        queues: Sequence[str],
+        handler: Handler,
+        *,
+        prefetch: int = 10,
+        topology: Topology | None = None,
+        name: str | None = None,
     ) -> Consumer:
         """A consumer of ``queues``; with ``topology`` it declares it on every (re)connect."""
-        return Consumer(self.settings, queues, handler, prefetch=prefetch, topology=topology)
+        return Consumer(self.settings, queues, handler, prefetch=prefetch, topology=topology, name=name)
