@@ -6,8 +6,11 @@ import socket
 
 from core.camunda import CamundaClient, EngineAdmin
 from core.config.models import AppSettings
+from core.errors import ConfigError
 from core.ledger import SqliteLedger, open_ledger
 from core.retry import delay_buckets
+from core.transport.base import Transport
+from core.transport.rabbit import RabbitTransport
 from core.transport.settings import BrokerSettings
 from core.transport.topology import Topology, system_queue
 
@@ -26,6 +29,22 @@ def topology(settings: AppSettings) -> Topology:
     """Every configured system's queues, with one delay queue per retry delay its policy uses."""
     delays = {system_queue(name): delay_buckets(system.retry) for name, system in settings.systems.items()}
     return Topology.for_systems(settings.systems, {queue: d for queue, d in delays.items() if d})
+
+
+def served_systems(settings: AppSettings, names: list[str] | None) -> list[str]:
+    """The systems a service serves (``--system``; all when none is named), each one defined."""
+    served = names or list(settings.systems)
+    unknown = [name for name in served if name not in settings.systems]
+    if unknown:
+        raise ConfigError(f"--system {unknown[0]!r} is not defined in systems.yaml", key=unknown[0])
+    return served
+
+
+def transport(settings: AppSettings, given: Transport | None = None) -> Transport:
+    """``given`` (tests: the memory broker) or RabbitMQ, with the whole topology declared."""
+    chosen = given or RabbitTransport(broker_settings(settings))
+    chosen.declare(topology(settings))
+    return chosen
 
 
 def camunda_client(settings: AppSettings) -> CamundaClient:

@@ -8,12 +8,11 @@ from loguru import logger
 
 from core import wiring
 from core.config import AppSettings
-from core.errors import ConfigError, LedgerError
+from core.errors import LedgerError
 from core.health import Heartbeat
 from core.ledger import SqliteLedger
 from core.runtime import ServiceRuntime
 from core.transport.base import Transport
-from core.transport.rabbit import RabbitTransport
 from core.transport.topology import system_queue
 from systems import registry
 from task_creator.processor import CLAIM_LEASE_S, TaskProcessor, claim_owner
@@ -27,11 +26,8 @@ def run(
     settings: AppSettings, systems: list[str], stop: threading.Event, transport: Transport | None = None
 ) -> None:
     """Consume until ``stop`` is set; then stop intake, finish in-flight tasks, close."""
-    unknown = [name for name in systems if name not in settings.systems]
-    if unknown:
-        raise ConfigError(f"--system {unknown[0]!r} is not defined in systems.yaml", key=unknown[0])
-    transport = transport or RabbitTransport(wiring.broker_settings(settings))
-    transport.declare(wiring.topology(settings))
+    systems = wiring.served_systems(settings, systems)
+    transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
     heartbeat = Heartbeat(settings.state_dir, f"{HEARTBEAT_NAME}.{'+'.join(systems)}")
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, heartbeat)

@@ -10,13 +10,12 @@ from loguru import logger
 from core import wiring
 from core.camunda import EnginePort, TaskHistory
 from core.config import AppSettings
-from core.errors import ConfigError, ExchangerError
+from core.errors import ExchangerError
 from core.health import Heartbeat
 from core.ledger import LedgerEntry, SqliteLedger
 from core.runtime import ServiceRuntime
 from core.tracking import SystemTracker
 from core.transport.base import Transport
-from core.transport.rabbit import RabbitTransport
 from core.transport.topology import RESPONSES_QUEUE, sent_queue
 from task_tracker.gone import GoneTasks, Settling
 from task_tracker.intake import ResultIntake
@@ -38,12 +37,8 @@ def run(
     transport: Transport | None = None,
     engine: Engine | None = None,
 ) -> None:
-    served = systems or list(settings.systems)
-    unknown = [name for name in served if name not in settings.systems]
-    if unknown:
-        raise ConfigError(f"--system {unknown[0]!r} is not defined in systems.yaml", key=unknown[0])
-    transport = transport or RabbitTransport(wiring.broker_settings(settings))
-    transport.declare(wiring.topology(settings))
+    served = wiring.served_systems(settings, systems)
+    transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, Heartbeat(settings.state_dir, HEARTBEAT_NAME))
     runtime.close_last(ledger.close)

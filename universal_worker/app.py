@@ -14,7 +14,6 @@ from core.errors import BpmnModelError, XmlError
 from core.health import Heartbeat
 from core.runtime import ServiceRuntime
 from core.transport.base import Transport
-from core.transport.rabbit import RabbitTransport
 from universal_worker.backpressure import Backpressure, QueueGauge
 from universal_worker.dispatch import Dispatcher
 from universal_worker.loop import FetchLoop
@@ -33,8 +32,7 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     worker_id = settings.worker.worker_id or wiring.default_worker_id()
     router = build_router(settings)
     logger.info("routing table:\n{}", render_table(router.table()))
-    transport = transport or RabbitTransport(wiring.broker_settings(settings))
-    transport.declare(wiring.topology(settings))
+    transport = wiring.transport(settings, transport)
     heartbeat = Heartbeat(settings.state_dir, HEARTBEAT_NAME)
     runtime = ServiceRuntime(f"{HEARTBEAT_NAME}:{worker_id}", transport, stop, heartbeat)
     client = wiring.camunda_client(settings)

@@ -18,6 +18,7 @@ from core.errors import ConfigError, LedgerError
 from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
 from core.ledger.schema import COLUMNS, migrate
 
+OPEN_WAIT_S = 30.0
 _CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
 
@@ -32,10 +33,26 @@ class SqliteLedger:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        try:
-            migrate(self._conn())
-        except sqlite3.Error as err:
-            raise LedgerError(f"cannot prepare the ledger at {self.path}: {err}") from err
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Open and migrate; services starting together may find the file locked for a moment.
+
+        Switching to WAL and changing the schema take an exclusive lock that SQLite's busy
+        timeout does not always wait for, so a locked file is tried again for a while.
+        """
+        deadline = time.monotonic() + OPEN_WAIT_S
+        delay = 0.05
+        while True:
+            try:
+                migrate(self._conn())
+                return
+            except (sqlite3.Error, LedgerError) as err:
+                self.close()
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise LedgerError(f"cannot prepare the ledger at {self.path}: {err}") from err
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -95,11 +95,7 @@ def test_copies_of_a_task_delivered_at_once_run_its_handler_once(
 def test_a_burst_longer_than_the_lock_has_no_duplicate_effect(
     suite: Suite, camunda: CamundaClient, unique: str, effects_db: str
 ) -> None:
-    configure(suite, effects_db, f"p{unique}")
-    key = f"p{unique}"
-    start_slow_instances(camunda, key, BURST)
-    for name, args in (("worker", ()), ("creator", CREATOR), ("tracker", ())):
-        suite.start(name, *args)
+    key = start_burst(suite, camunda, unique, effects_db)
 
     wait_for(lambda: finished(camunda, key) == BURST, timeout=300, interval=1, what="the burst to finish")
 
@@ -114,11 +110,7 @@ def test_a_burst_with_kills_and_a_broker_restart_ends_correct_with_bounded_dupli
     suite: Suite, camunda: CamundaClient, unique: str, effects_db: str
 ) -> None:
     # Given the burst, and a seeded plan of kills and one broker restart at progress milestones
-    configure(suite, effects_db, f"p{unique}")
-    key = f"p{unique}"
-    start_slow_instances(camunda, key, BURST)
-    for name, args in (("worker", ()), ("creator", CREATOR), ("tracker", ())):
-        suite.start(name, *args)
+    key = start_burst(suite, camunda, unique, effects_db)
     rng = random.Random(SEED)
     events = ["worker", "creator", "tracker", "creator", "broker"]
     rng.shuffle(events)
@@ -154,6 +146,19 @@ def test_a_burst_with_kills_and_a_broker_restart_ends_correct_with_bounded_dupli
         f"burst with faults: {BURST} instances, kills 4 + broker restart, re-fetches {refetches(suite)},"
         f" duplicate side effects {duplicates} (kill windows held {window})"
     )
+
+
+def start_burst(suite: Suite, camunda: CamundaClient, unique: str, effects_db: str) -> str:
+    """BURST instances waiting at once, then the three services: returns the process key."""
+    key = f"p{unique}"
+    configure(suite, effects_db, key)
+    start_slow_instances(camunda, key, BURST)
+    services = (("worker", ()), ("creator", CREATOR), ("tracker", ()))
+    for name, args in services:
+        suite.start(name, *args)
+    for name, args in services:
+        suite.wait_healthy(name, *args)  # fails at once, with the log, if one exits
+    return key
 
 
 def unfinished_effects(suite: Suite, effects_db: str) -> set[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -496,3 +498,27 @@ def test_an_older_ledger_file_gains_the_new_columns(tmp_path: Path) -> None:
     route(ledger, "t-1")
     assert ledger.claim("t-1", "a", lease_s=30)
     ledger.close()
+
+
+def _open_at_once(path: str, barrier: Any, errors: Any) -> None:
+    barrier.wait(timeout=30)
+    try:
+        SqliteLedger(path).close()
+    except LedgerError as err:
+        errors.put(str(err))
+
+
+def test_services_starting_together_all_open_a_new_ledger(tmp_path: Path) -> None:
+    # Worker, creator and tracker start at once on a file none of them created yet: switching to
+    # WAL and migrating take an exclusive lock the others must wait for, not fail on.
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(8):
+        barrier = context.Barrier(6)
+        path = str(tmp_path / f"ledger-{round_}.sqlite3")
+        processes = [context.Process(target=_open_at_once, args=(path, barrier, errors)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=60)
+    assert errors.empty(), errors.get()
