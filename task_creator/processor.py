@@ -100,13 +100,15 @@ class TaskProcessor:
         if not self._ledger.claim(task.task.id, self.owner, CLAIM_LEASE_S):
             self._busy(delivery, task)
             return
+        stored = False
         try:
             started = time.perf_counter()
             outcome = self._run(handler, delivery, task, entry)
             if outcome is not None:
-                self._finish(delivery, task, entry, outcome, started)
+                stored = self._finish(delivery, task, entry, outcome, started)
         finally:
-            self._ledger.release_claim(task.task.id, self.owner)  # no-op once the result is stored
+            if not stored:  # a retry is scheduled, or something failed: the next delivery may run it
+                self._ledger.release_claim(task.task.id, self.owner)
 
     def _reemitted(self, delivery: Delivery, entry: LedgerEntry, task: TaskMessage) -> bool:
         """Answer from what an earlier delivery stored, if it stored anything."""
@@ -226,7 +228,8 @@ class TaskProcessor:
         entry: LedgerEntry,
         outcome: ResultOutcome,
         started: float,
-    ) -> None:
+    ) -> bool:
+        """Store the result (which ends the claim), publish it and ack; True when done."""
         if isinstance(outcome, TrackedOutcome):
             self._ledger.record_external(task.task.id, outcome.reference.id, outcome.reference.url)
         result = result_message(task, outcome, record_id=entry.record_id, attempts=entry.attempts + 1)
@@ -243,6 +246,7 @@ class TaskProcessor:
             outcome.kind,
             (time.perf_counter() - started) * 1000,
         )
+        return True
 
     def _emit(self, delivery: Delivery, body: bytes, message_id: str) -> None:
         self._publish(OutgoingMessage("", sent_queue(self.system), body, message_id))
