@@ -7,8 +7,9 @@ is fetched again by someone. The rule, per system, before every fetch:
     limit = max(consumers × prefetch, drain rate × lock × START_SHARE)
 
 The drain rate is observed, not configured: how fast the queue empties while it never ran dry
-(then the consumers, not the arrivals, set the pace), smoothed over samples. Until a rate is
-known the limit is what the consumers' prefetch windows hold. A queue without consumers has no
+(then the consumers, not the arrivals, set the pace), smoothed over samples; a queue that ran
+dry shows only a lower bound (the consumers kept up), which may raise the estimate but never
+lower it. Until a rate is known the limit is what the consumers' prefetch windows hold. A queue without consumers has no
 room: nobody would start those tasks, so they stay unlocked in the engine until a creator comes
 (``worker.backpressure: false`` turns the rule off, for a worker deliberately run alone).
 """
@@ -138,10 +139,12 @@ class Backpressure:
         if elapsed < SAMPLE_EVERY_S:
             return drain.rate
         drain.last = sample
+        taken = last.depth + (sample.routed - last.routed) - depth
+        observed = max(taken, 0) / elapsed
         if last.depth > 0 and depth > 0:  # busy all along: the consumers set the pace
-            taken = last.depth + (sample.routed - last.routed) - depth
-            observed = max(taken, 0) / elapsed
             drain.rate = observed if drain.rate is None else drain.rate + SMOOTHING * (observed - drain.rate)
+        elif observed > (drain.rate or 0.0):  # it ran dry: they take at least this much
+            drain.rate = observed
         return drain.rate
 
     def _warn_unconsumed(self, system: str) -> None:

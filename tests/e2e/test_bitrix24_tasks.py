@@ -3,6 +3,7 @@ broker, and the Bitrix24 sandbox started in-process on a free port."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ import pytest
 from loguru import logger
 
 from core.camunda import CamundaClient
+from core.transport import BrokerAdmin, Publisher
+from core.transport.topology import TASKS_EXCHANGE, QueueSpec, Topology, system_queue
 from tests.fixtures.bitrix24.e2e import (
     BitrixSuite,
     activities,
@@ -26,6 +29,7 @@ from tests.fixtures.bitrix24.e2e import (
 )
 from tests.fixtures.bitrix24.support import Sandbox, assert_no_secret_in_logs, running_sandbox
 from tests.support.bpmn import Step, chain_process
+from tests.support.suite import drain
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -260,3 +264,57 @@ def test_a_task_completed_by_another_copy_is_never_deferred_when_lock_keeping_me
     seen = sandbox.control("GET", f"tasks/{task['id']}")
     assert seen["fields"]["status"] == task["fields"]["status"] and seen["comments"] == []
     assert finished(camunda, key) == 1
+
+
+def tracked_results_settled(suite: BitrixSuite, external_task_id: str) -> int:
+    lines = (str(line.get("msg", "")) for line in suite.log_lines("tracker"))
+    return sum(f"settled task={external_task_id} " in line and "outcome=tracked" in line for line in lines)
+
+
+def capture_task_messages(suite: BitrixSuite, system: str) -> str:
+    """A queue that gets a copy of every task message routed to ``system``; returns its name."""
+    base = Topology.for_systems([system])
+    capture = f"capture.{system}"
+    topology = Topology(
+        base.exchanges, (*base.queues, QueueSpec(capture, bindings=((TASKS_EXCHANGE, system),)))
+    )
+    with BrokerAdmin(suite.broker()) as admin:
+        admin.declare(topology)
+    return capture
+
+
+def test_a_task_the_person_finished_while_a_duplicate_copy_was_in_flight_is_never_deferred(
+    suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, unique: str
+) -> None:
+    # Given a person's task being tracked, and a copy of its task message (a re-fetch would send one)
+    key = f"p{unique}"
+    configure(suite, sandbox, [key], lock_duration_ms=4_000)
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, ONE_STEP).encode()})
+    capture = capture_task_messages(suite, "bitrix24")
+    instance = camunda.start_process_instance(key)["id"]
+    start_all(suite)
+    (task,) = wait_for(lambda: open_tasks(sandbox), timeout=60, what="the Bitrix task")
+    wait_for(lambda: lock_expiry(camunda, instance), timeout=30, what="the tracker to hold the lock")
+    ((message_id, copy),) = drain(suite.broker(), capture)
+    external_task_id = copy["task"]["id"]
+
+    # When the person finishes it while the duplicate copy goes through the creator
+    with Publisher(suite.broker()) as publisher:
+        publisher.publish(
+            "", system_queue("bitrix24"), json.dumps(copy).encode(), message_id=message_id or "copy"
+        )
+    sandbox.control("POST", f"tasks/{task['id']}/close", {"result": "done"})
+
+    # Then the instance completes, the duplicate is recognised, and the task is left as the person left it
+    wait_for(lambda: finished(camunda, key) == 1, timeout=60, what="the instance to finish")
+    wait_for(
+        lambda: tracked_results_settled(suite, external_task_id) == 2,
+        timeout=30,
+        what="the copy's tracked result to reach the tracker too",
+    )
+    wait_for(lambda: ledger_state(suite, external_task_id) == "completed", timeout=30, what="completed")
+    seen = sandbox.control("GET", f"tasks/{task['id']}")
+    assert seen["fields"]["status"] == "5"  # completed, not deferred (6)
+    assert [c["POST_MESSAGE"] for c in seen["comments"]] == ["done"]  # only the person's result
+    assert ledger_state(suite, external_task_id) == "completed"
+    assert len(sandbox.tasks()) == 1

@@ -51,15 +51,19 @@ def test_the_observed_drain_rate_sets_how_many_can_wait_within_half_the_lock() -
     assert backpressure.rate("python") == 10.0
 
 
-def test_a_queue_that_ran_dry_says_nothing_about_the_consumers_pace() -> None:
+def test_a_queue_that_ran_dry_only_raises_the_rate_it_knows() -> None:
     broker, clock, backpressure = rig()
     broker.stats["python.queue"] = QueueStats(messages=0, consumers=1)
     backpressure.room("python")
     clock.advance(10)
-    broker.routed["python"] = 3
+    broker.routed["python"] = 30  # all 30 taken as fast as they came: at least 3/s
     backpressure.room("python")
+    assert backpressure.rate("python") == 3.0
 
-    assert backpressure.rate("python") is None
+    clock.advance(10)
+    broker.routed["python"] = 40  # fewer arrived: that says nothing about the consumers
+    backpressure.room("python")
+    assert backpressure.rate("python") == 3.0
 
 
 def test_full_systems_drop_out_of_the_fetch_and_the_fetch_size_is_their_shared_room() -> None:
