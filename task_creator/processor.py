@@ -31,7 +31,7 @@ from core.contracts import (
     parse_task_message,
 )
 from core.errors import ContractError, PermanentError, RetryableError
-from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
+from core.ledger import FINAL_STATES, LedgerEntry, RoutedTask, SqliteLedger, TaskState
 from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
@@ -39,8 +39,8 @@ from core.transport.topology import Topology, sent_queue, system_queue
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
 COMPONENT = "task_creator"
-# A claim's lease; the owner renews it (ClaimRenewal) well before it runs out, so only a dead
-# owner's claim expires and can be taken over.
+# A claim's lease; its owner renews it every 10 s (task_creator.app), so only a dead owner's
+# claim runs out and can be taken over.
 CLAIM_LEASE_S = 30.0
 BUSY_RECHECK_MS = 1_000  # a second delivery of a running task looks again after about this
 
@@ -124,6 +124,10 @@ class TaskProcessor:
         """Another delivery of this task holds the claim: reuse its result, or look again later."""
         entry = self._ledger.get(task.task.id)
         if entry is not None and self._reemitted(delivery, entry, task):
+            return
+        if entry is not None and entry.state in FINAL_STATES:  # over without a result (cancelled)
+            logger.info("task={} is already {}: this delivery is dropped", task.task.id, entry.state)
+            delivery.ack()
             return
         self.stats.deferred += 1
         owner = entry.claim_owner if entry else "?"

@@ -529,3 +529,13 @@ def test_a_claim_whose_owner_died_is_taken_over(rig: Rig) -> None:
     assert len(rig.handler.calls) == 1
     entry = rig.ledger.get("t-1")
     assert entry is not None and entry.state is TaskState.RESULT and entry.claim_owner is None
+
+
+def test_a_delivery_of_a_task_cancelled_before_it_ran_is_dropped_not_bounced(rig: Rig) -> None:
+    route(rig.ledger, "t-1", message_id="msg-t-1")
+    rig.ledger.mark("t-1", TaskState.CANCELLED)
+
+    settled = rig.deliver(task_message("t-1"))
+
+    assert settled.how == ["ack"] and rig.handler.calls == []
+    assert rig.taken("python.queue.retry.1000") == [] and rig.results() == []
