@@ -85,7 +85,9 @@ def summary(client: EngineAdmin, scenario: Scenario, ids: list[str]) -> tuple[st
         {i["processInstanceId"] for i in client.list_incidents(processDefinitionKeyIn=scenario.key)}
         & set(ids)
     )
-    parts = ", ".join(f"{count} {label}" for label, count in ends.items()) or "none finished"
+    # In the order the scenario declares its ends, so two runs print the same line.
+    labels = dict.fromkeys(scenario.ends.values())
+    parts = ", ".join(f"{ends[label]} {label}" for label in labels if ends[label]) or "none finished"
     return f"{scenario.key}: {len(ids)} instances, {parts}, {incidents} incidents", incidents + len(
         ids
     ) - sum(ends.values())
