@@ -129,9 +129,28 @@ class HandlerError(ExchangerError):
 class RetryableError(HandlerError):
     """A transient failure; ``retry_after`` (seconds) is a hint from the remote side."""
 
+    #: False for waits that are nobody's failure (an open circuit): the task waits, its retries stay.
+    spends_attempt = True
+
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TransportFailure(RetryableError):
+    """The system could not be reached, or the connection broke: try again later."""
+
+
+class CircuitOpenError(RetryableError):
+    """The system failed too often lately; calls wait until its circuit lets a probe through."""
+
+    spends_attempt = False
+
+    def __init__(self, system: str, *, retry_after: float) -> None:
+        super().__init__(
+            f"the circuit of {system} is open: calls wait {retry_after:.0f}s", retry_after=retry_after
+        )
+        self.system = system
 
 
 class PermanentError(HandlerError):

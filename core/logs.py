@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from loguru import logger
 
+from core.privacy import mask_personal
 from core.redact import redact
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {extra[service]} |
 
 
 def _redact_record(record: Record) -> None:
-    record["message"] = redact(record["message"])
+    record["message"] = mask_personal(redact(record["message"]))
     if record["exception"] is not None:
         # Exception text is rendered later; the patcher cannot reach it, so the sink redacts it.
         record["extra"]["_redact_exception"] = True

@@ -152,6 +152,9 @@ class TaskProcessor:
         except PermanentError as err:
             return outcome_of_error(err, attempts=entry.attempts + 1)
         except Exception as err:
+            if isinstance(err, RetryableError) and not err.spends_attempt:
+                self._wait(delivery, task, err)
+                return None
             decision, attempts = self._failed_attempt(task, err)
             if decision.retry:
                 self._retry(delivery, task, decision, attempts, err)
@@ -196,6 +199,23 @@ class TaskProcessor:
         attempts = self._ledger.record_attempt(task.task.id, reason)
         hint = err.retry_after if isinstance(err, RetryableError) else None
         return next_delay(attempts, self._config.retry, retry_after_s=hint), attempts
+
+    def _wait(self, delivery: Delivery, task: TaskMessage, err: RetryableError) -> None:
+        """Nobody failed (an open circuit): back on a delay queue, its retries untouched."""
+        delays = self._topology.retry_delays(self._queue)
+        if not delays:  # no delay queue declared: back to the queue after a pause
+            time.sleep(BUSY_RECHECK_MS / 1000)
+            delivery.nack(requeue=True)
+            return
+        wanted_ms = int((err.retry_after or 0) * 1000)
+        delay = next((d for d in delays if d >= wanted_ms), delays[-1])
+        self._publish(
+            OutgoingMessage(
+                "", self._topology.retry_queue(self._queue, delay), delivery.body, task.message_id
+            )
+        )
+        delivery.ack()
+        logger.info("task={} waits {}ms, no attempt spent: {}", task.task.id, delay, err)
 
     def _retry(
         self, delivery: Delivery, task: TaskMessage, decision: RetryDecision, attempts: int, err: Exception

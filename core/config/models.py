@@ -87,6 +87,21 @@ class RetryConfig(Strict):
         return self
 
 
+class LimitsConfig(Strict):
+    """Calls to one system from one process: a request rate (rate/s, burst) and calls in flight."""
+
+    rate: float = Field(10.0, gt=0)
+    burst: int = Field(20, ge=1)
+    max_concurrent: int = Field(8, ge=1, le=256)
+
+
+class CircuitConfig(Strict):
+    """Open after ``failures`` transport or 5xx failures in a row; probe after ``cooldown_s``."""
+
+    failures: int = Field(5, ge=1)
+    cooldown_s: float = Field(30.0, gt=0)
+
+
 class SystemConfig(Strict):
     """One external system: how its tasks are locked, consumed, retried and tracked."""
 
@@ -99,6 +114,11 @@ class SystemConfig(Strict):
     variables: list[str] | None = None
     poll_interval_s: float = Field(30.0, gt=0)
     batch_size: int = Field(50, ge=1, le=50)
+    # HTTP systems (core.http): limits, circuit breaker, timeout and an extra CA bundle.
+    limits: LimitsConfig = LimitsConfig()
+    circuit: CircuitConfig = CircuitConfig()
+    timeout_s: float = Field(30.0, gt=0)
+    ca_bundle: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
 
     @property

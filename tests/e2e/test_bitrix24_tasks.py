@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loguru import logger
@@ -237,17 +238,25 @@ def ledger_state(suite: BitrixSuite, external_task_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def test_a_task_completed_by_another_copy_is_never_deferred_when_lock_keeping_meets_404(
-    suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, unique: str
-) -> None:
-    # Given a person's task the tracker follows, with a short lock it keeps extending
-    key = f"p{unique}"
+def one_tracked_task(
+    suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, key: str
+) -> tuple[str, dict[str, Any]]:
+    """One instance whose person's task is open and whose 4 s lock the tracker holds."""
     configure(suite, sandbox, [key], lock_duration_ms=4_000)
     camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, ONE_STEP).encode()})
     instance = camunda.start_process_instance(key)["id"]
     start_all(suite)
     (task,) = wait_for(lambda: open_tasks(sandbox), timeout=60, what="the Bitrix task")
     wait_for(lambda: lock_expiry(camunda, instance), timeout=30, what="the tracker to hold the lock")
+    return instance, task
+
+
+def test_a_task_completed_by_another_copy_is_never_deferred_when_lock_keeping_meets_404(
+    suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, unique: str
+) -> None:
+    # Given a person's task the tracker follows, with a short lock it keeps extending
+    key = f"p{unique}"
+    instance, task = one_tracked_task(suite, sandbox, camunda, key)
 
     # When another copy of the task completes it in the engine (a re-fetched copy, another host)
     (external,) = camunda.list_external_tasks(processInstanceId=instance)
@@ -288,13 +297,8 @@ def test_a_task_the_person_finished_while_a_duplicate_copy_was_in_flight_is_neve
 ) -> None:
     # Given a person's task being tracked, and a copy of its task message (a re-fetch would send one)
     key = f"p{unique}"
-    configure(suite, sandbox, [key], lock_duration_ms=4_000)
-    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, ONE_STEP).encode()})
     capture = capture_task_messages(suite, "bitrix24")
-    instance = camunda.start_process_instance(key)["id"]
-    start_all(suite)
-    (task,) = wait_for(lambda: open_tasks(sandbox), timeout=60, what="the Bitrix task")
-    wait_for(lambda: lock_expiry(camunda, instance), timeout=30, what="the tracker to hold the lock")
+    _instance, task = one_tracked_task(suite, sandbox, camunda, key)
     ((message_id, copy),) = drain(suite.broker(), capture)
     external_task_id = copy["task"]["id"]
 

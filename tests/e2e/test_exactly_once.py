@@ -172,10 +172,13 @@ def unfinished_effects(suite: Suite, effects_db: str) -> set[str]:
 
 
 def refetches(suite: Suite) -> dict[str, int]:
+    """What the services' logs say they recognised (reported, never asserted: logs are ours)."""
     return {
-        "not routed again": log_count(suite, "worker", "not routed again"),
-        "routed again": log_count(suite, "worker", "routed again")
+        "re-fetches not routed again": log_count(suite, "worker", "not routed again"),
+        "re-fetches routed again": log_count(suite, "worker", "routed again")
         - log_count(suite, "worker", "not routed again"),
+        "deliveries that waited for a running handler": log_count(suite, "creator", "this delivery waits"),
+        "deliveries answered from the stored result": log_count(suite, "creator", "re-emitting its result"),
     }
 
 

@@ -28,7 +28,7 @@ from core.contracts import (
     parse_result_message,
 )
 from core.contracts.base import TypedVariable
-from core.errors import BusinessError, PermanentError, PublishNacked, RetryableError
+from core.errors import BusinessError, CircuitOpenError, PermanentError, PublishNacked, RetryableError
 from core.ledger import SqliteLedger, TaskState
 from core.retry import delay_buckets
 from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
@@ -539,3 +539,15 @@ def test_a_delivery_of_a_task_cancelled_before_it_ran_is_dropped_not_bounced(rig
 
     assert settled.how == ["ack"] and rig.handler.calls == []
     assert rig.taken("python.queue.retry.1000") == [] and rig.results() == []
+
+
+def test_an_open_circuit_sends_the_task_to_wait_without_spending_an_attempt(rig: Rig) -> None:
+    rig.handler = Handler(CircuitOpenError("dadata", retry_after=1.5))
+    message = task_message("t-1")
+
+    settled = rig.deliver(message)
+
+    (waiting,) = rig.taken("python.queue.retry.2000")  # the first delay queue at least as long
+    assert waiting.body == message.to_json() and settled.how == ["ack"]
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.attempts == 0 and entry.claim_owner is None

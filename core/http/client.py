@@ -1,0 +1,104 @@
+"""One system's HTTP call path: its limits, its circuit, timeouts and TLS, on a kept-alive session.
+
+System clients (``systems/<name>/client.py``) call :meth:`SystemHttp.request` and read the
+answer; :meth:`SystemHttp.raise_retryable` turns 429 and 5xx into a ``RetryableError`` with
+the system's own wait. Limits and circuit are one per system per process: every thread of a
+creator or tracker shares them, so a system that refuses one thread slows them all down.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from core.config.models import SystemConfig
+from core.errors import RetryableError, TransportFailure
+from core.http.circuit import CircuitBreaker
+from core.http.limits import CallLimits
+from core.http.retry_after import retry_after_s
+from core.redact import redact
+
+
+class SystemHttp:
+    def __init__(
+        self,
+        system: str,
+        session: requests.Session,
+        limits: CallLimits,
+        circuit: CircuitBreaker,
+        *,
+        timeout_s: float = 30.0,
+        ca_bundle: str | None = None,
+    ) -> None:
+        self.system = system
+        self.session = session
+        self.limits = limits
+        self.circuit = circuit
+        self._timeout_s = timeout_s
+        self._verify: bool | str = ca_bundle or True  # a CA bundle adds trust; nothing turns checking off
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request within the limits; raises TransportFailure or CircuitOpenError."""
+        self.circuit.check()
+        kwargs.setdefault("timeout", self._timeout_s)
+        kwargs["verify"] = self._verify
+        with self.limits.slot():
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.RequestException as err:
+                self.circuit.failure()
+                raise TransportFailure(f"{self.system}: {type(err).__name__}: {redact(str(err))}") from err
+        if response.status_code >= 500:
+            self.circuit.failure()
+        else:
+            self.circuit.success()
+        if response.status_code == 429:
+            self.limits.saturate()
+        return response
+
+    def raise_retryable(self, response: requests.Response, what: str = "") -> None:
+        """429 and 5xx become a RetryableError carrying the wait the system asked for."""
+        status = response.status_code
+        if status == 429 or status >= 500:
+            hint = retry_after_s(response.headers)
+            label = f"{self.system} {what}".strip()
+            raise RetryableError(f"{label} answered HTTP {status}", retry_after=hint)
+
+
+_shared_lock = threading.Lock()
+_shared: dict[str, tuple[CallLimits, CircuitBreaker]] = {}
+
+
+def system_http(system: str, config: SystemConfig, session: requests.Session | None = None) -> SystemHttp:
+    """The system's call path; its limits and circuit are shared by every caller in this process."""
+    with _shared_lock:
+        parts = _shared.get(system)
+        if parts is None:
+            limits = CallLimits(config.limits.rate, config.limits.burst, config.limits.max_concurrent)
+            circuit = CircuitBreaker(system, config.circuit.failures, config.circuit.cooldown_s)
+            parts = _shared[system] = (limits, circuit)
+    return SystemHttp(
+        system,
+        session or pooled_session(config.limits.max_concurrent),
+        *parts,
+        timeout_s=config.timeout_s,
+        ca_bundle=config.ca_bundle,
+    )
+
+
+def pooled_session(connections: int) -> requests.Session:
+    """Kept-alive connections, as many as calls may be in flight (DaData: ≤ 60 new per minute)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(connections, 1))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def forget_shared() -> None:
+    """Drop every system's shared limits and circuit (tests that build several configurations)."""
+    with _shared_lock:
+        _shared.clear()
