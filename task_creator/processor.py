@@ -148,7 +148,8 @@ class TaskProcessor:
     ) -> ResultOutcome | None:
         """Call the handler once: its outcome, or None when a retry has been scheduled instead."""
         try:
-            returned = handler(TaskContext(task, self._options, attempt=entry.attempts + 1))
+            resumed = entry.claim_owner is not None or entry.attempts > 0
+            returned = handler(TaskContext(task, self._options, attempt=entry.attempts + 1, resumed=resumed))
         except PermanentError as err:
             return outcome_of_error(err, attempts=entry.attempts + 1)
         except Exception as err:

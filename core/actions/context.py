@@ -17,6 +17,9 @@ class TaskContext:
     message: TaskMessage
     options: Mapping[str, Any] = field(default_factory=dict)
     attempt: int = 1
+    # An earlier run of this task may have reached the system before dying (its claim was taken
+    # over, or an attempt failed): a system without an idempotency key looks before it acts.
+    resumed: bool = False
 
     @cached_property
     def variables(self) -> dict[str, Any]:
