@@ -36,6 +36,7 @@ from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
+from task_creator.parking import Parking
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
 COMPONENT = "task_creator"
@@ -74,6 +75,7 @@ class TaskProcessor:
         self._topology = topology
         self._options = options
         self._queue = system_queue(system)
+        self._parking = Parking(topology, self._queue, self._publish)
 
     def process(self, delivery: Delivery) -> None:
         """Handle one delivery; on infrastructure trouble requeue it for a later try."""
@@ -132,16 +134,8 @@ class TaskProcessor:
         self.stats.deferred += 1
         owner = entry.claim_owner if entry else "?"
         logger.info("task={} is being handled by {}: this delivery waits", task.task.id, owner)
-        delays = self._topology.retry_delays(self._queue)
-        if not delays:  # no delay queue declared (no retries configured): back to the queue
-            time.sleep(BUSY_RECHECK_MS / 1000)
-            delivery.nack(requeue=True)
-            return
-        # The shortest delay that is not a busy loop: a dead owner's lease takes up to 30 s to run out.
-        delay = next((d for d in delays if d >= BUSY_RECHECK_MS), delays[-1])
-        queue = self._topology.retry_queue(self._queue, delay)
-        self._publish(OutgoingMessage("", queue, delivery.body, task.message_id))
-        delivery.ack()
+        # Not a busy loop: a dead owner's lease takes up to 30 s to run out.
+        self._parking.park(delivery, task.message_id, BUSY_RECHECK_MS)
 
     def _run(
         self, handler: Handler, delivery: Delivery, task: TaskMessage, entry: LedgerEntry
@@ -203,19 +197,7 @@ class TaskProcessor:
 
     def _wait(self, delivery: Delivery, task: TaskMessage, err: RetryableError) -> None:
         """Nobody failed (an open circuit): back on a delay queue, its retries untouched."""
-        delays = self._topology.retry_delays(self._queue)
-        if not delays:  # no delay queue declared: back to the queue after a pause
-            time.sleep(BUSY_RECHECK_MS / 1000)
-            delivery.nack(requeue=True)
-            return
-        wanted_ms = int((err.retry_after or 0) * 1000)
-        delay = next((d for d in delays if d >= wanted_ms), delays[-1])
-        self._publish(
-            OutgoingMessage(
-                "", self._topology.retry_queue(self._queue, delay), delivery.body, task.message_id
-            )
-        )
-        delivery.ack()
+        delay = self._parking.park(delivery, task.message_id, int((err.retry_after or 0) * 1000))
         logger.info("task={} waits {}ms, no attempt spent: {}", task.task.id, delay, err)
 
     def _retry(
