@@ -79,6 +79,7 @@ def test_where_and_instance_show_the_ledger_record(setup) -> None:
     )
     where = run(config, "where", "task-1")
     assert where.exit_code == 0 and "routed" in where.output and "msg-1" in where.output
+    assert "queued since" in where.output and "running on" not in where.output
     assert "no such task any more" in where.output  # the engine never had it
     assert "act" in run(config, "instance", "inst-1").output
     assert run(config, "where", "nope").exit_code == 1

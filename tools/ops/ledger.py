@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from core.errors import CamundaNotFound, ExchangerError
@@ -17,6 +19,11 @@ def _show(entry: LedgerEntry) -> None:
     if entry.external_id:
         click.echo(f"  work item    {entry.external_id} {entry.external_url or ''}")
     click.echo(f"  attempts     {entry.attempts}  last error: {entry.last_error or '-'}")
+    if entry.claim_owner:
+        until = datetime.fromtimestamp(entry.claim_until or 0, UTC).isoformat()
+        click.echo(f"  running on   {entry.claim_owner} (lease until {until})")
+    if entry.routed_at and entry.state == "routed":
+        click.echo(f"  queued since {datetime.fromtimestamp(entry.routed_at, UTC).isoformat()}")
     click.echo(f"  updated      {entry.updated_at.isoformat()} (created {entry.created_at.isoformat()})")
 
 
