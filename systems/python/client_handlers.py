@@ -129,7 +129,7 @@ def failure_error(result: ClientTaskResult, ctx: TaskContext) -> RetryableError 
 
     Exchanger retries on its delay queues (the engine's retries stay untouched meanwhile), so
     a fresh task has ``max_retries − (attempt − 1)`` retries left; at 0 the library would have
-    made an incident, and so does this. ``retry_timeout`` (ms) is the least wait.
+    made an incident, and so does this. ``retry_timeout`` (ms) is a wait hint, like ``Retry-After``.
     """
     engine_retries = ctx.message.task.retries
     if engine_retries is not None and engine_retries >= 1:  # set by an operator's retry
