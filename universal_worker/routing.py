@@ -61,14 +61,7 @@ class Router:
 
     @staticmethod
     def _rule_matches(rule: RoutingRule, facts: TaskFacts) -> bool:
-        if not (_matches(rule.topic, facts.topic) and _matches(rule.process, facts.process_key)):
-            return False
-        if not _matches(rule.tenant, facts.tenant_id):
-            return False
-        for name, pattern in (rule.property or {}).items():
-            if not _matches(pattern, facts.properties.get(name)):
-                return False
-        return True
+        return rule.matches(facts.topic, facts.process_key, facts.tenant_id, facts.properties)
 
     def needs_discovery(self) -> bool:
         """Whether the fetch plan depends on what is waiting in the engine, so it must be refreshed.

@@ -1,14 +1,18 @@
-"""``validate FILE...``: structure, bpmnlint (second opinion), and a trial deployment."""
+"""``validate FILE...``: structure, bpmnlint (second opinion), a trial deployment, and routing."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
-from camunda_sync.cli.common import CliContext, CliInvalid, pass_cli, read_file
+from camunda_sync.cli.common import CliContext, CliFailure, CliInvalid, pass_cli, read_file
 from camunda_sync.validate import ValidationReport, validate_bpmn
+from core.config.loader import CONFIG_DIR_ENV, load_settings
+from core.config.models import RoutingRule
+from core.errors import ConfigError
 
 
 @click.command()
@@ -19,12 +23,28 @@ from camunda_sync.validate import ValidationReport, validate_bpmn
 @click.option("--lint/--no-lint", default=True, show_default=True, help="bpmnlint's recommended rules.")
 @click.option("--strict", is_flag=True, help="bpmnlint errors fail the validation too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option(
+    "--routing",
+    "routing_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Exchanger's config folder: warn about topics its routing.yaml does not serve "
+    f"[default: ${CONFIG_DIR_ENV} or ./config, when it has a routing.yaml].",
+)
+@click.option("--no-routing", is_flag=True, help="Skip the routing check.")
 @pass_cli
 def validate(
-    cli: CliContext, files: tuple[Path, ...], engine: bool, lint: bool, strict: bool, as_json: bool
+    cli: CliContext,
+    files: tuple[Path, ...],
+    engine: bool,
+    lint: bool,
+    strict: bool,
+    as_json: bool,
+    routing_dir: Path | None,
+    no_routing: bool,
 ) -> None:
     """Check FILES; the engine's parse errors are shown with line, column and element."""
     config = cli.config()
+    routing = None if no_routing else _routing_rules(routing_dir)
     client = cli.engine() if engine else None
     reports: list[ValidationReport] = []
     try:
@@ -36,6 +56,7 @@ def validate(
                 strict_lint=strict,
                 engine=client,
                 tenant_id=config.deploy.tenant_id,
+                routing=routing,
             )
             reports.append(report)
             if not as_json:
@@ -54,3 +75,16 @@ def _print(report: ValidationReport) -> None:
     click.echo(report.summary())
     for issue in report.issues:
         click.echo(f"  {issue}")
+
+
+def _routing_rules(folder: Path | None) -> list[RoutingRule] | None:
+    """Exchanger's routing rules, read by its own loader; None where there is no Exchanger config."""
+    chosen = folder or Path(os.environ.get(CONFIG_DIR_ENV) or "config")
+    if not (chosen / "routing.yaml").is_file():
+        if folder is not None:
+            raise CliFailure(f"{chosen / 'routing.yaml'} does not exist")
+        return None  # camunda_sync runs without Exchanger here: nothing to check against
+    try:
+        return load_settings(chosen).routing
+    except ConfigError as err:
+        raise CliFailure(f"cannot check routing: {err}") from None

@@ -1,4 +1,4 @@
-"""One finding about a BPMN file, from any of the three checkers."""
+"""One finding about a BPMN file, from any of the checkers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
-Checker = Literal["structure", "bpmnlint", "engine"]
+Checker = Literal["structure", "bpmnlint", "engine", "routing"]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,6 +144,19 @@ class RoutingRule(Strict):
         if not (self.topic or self.process or self.tenant or self.property):
             raise ValueError("a rule needs at least one of topic, process, tenant, property")
         return self
+
+    def matches(
+        self, topic: str, process_key: str | None, tenant_id: str | None, properties: Mapping[str, str]
+    ) -> bool:
+        """Whether every condition holds (the worker routes by it; camunda_sync checks models by it)."""
+        conditions = [(self.topic, topic), (self.process, process_key), (self.tenant, tenant_id)]
+        conditions += [(pattern, properties.get(name)) for name, pattern in (self.property or {}).items()]
+        return all(_glob_matches(pattern, value) for pattern, value in conditions)
+
+
+def _glob_matches(pattern: str | None, value: str | None) -> bool:
+    """No pattern matches anything; a pattern never matches a missing value."""
+    return pattern is None or (value is not None and fnmatchcase(value, pattern))
 
 
 class WorkerConfig(Strict):

@@ -5,7 +5,9 @@
 then every module named in ``options["handler_modules"]``. Such a module defines
 ``register(router, options)`` and adds its handlers with ``@router.topic(...)``; see
 ``docs/python-handlers.md``. The options handed on carry ``session``: the process's shared
-``requests.Session``, which user handlers may use too.
+``requests.Session``, which user handlers may use too. Handlers written for
+``camunda-external-task-client-python3`` are named per topic in ``options["client_handlers"]``
+and run through an adapter (``systems.python.client_handlers``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from core.actions.errors import SystemLoadError
 from core.actions.modules import load_handler_module
 from core.actions.router import TaskRouter
 from systems.python import data, echo, http_request
+from systems.python.client_handlers import register_client_handlers
 
 SYSTEM = "python"
 SOURCE = "config/systems.yaml"
@@ -36,6 +39,7 @@ def create_router(options: Mapping[str, Any]) -> TaskRouter:
         builtin.register(router, options)
     for name in module_names:
         load_handler_module(router, name, options, key=KEY, source=SOURCE)
+    register_client_handlers(router, options, source=SOURCE)
     logger.info("python handlers: {} topics", len(router.topics))
     return router
 

@@ -77,7 +77,7 @@ def converted(tmp_path: Path, env: dict[str, str], unique: str) -> Path:
 def test_validate_shows_the_engines_parse_errors(tmp_path, setup, unique):
     good = converted(tmp_path, setup, unique)
     ok = invoke(setup, "validate", "--no-lint", str(good))
-    assert ok.exit_code == 0 and "valid (structure, engine)" in ok.output
+    assert ok.exit_code == 0 and "valid (structure, engine, routing)" in ok.output
     bad = tmp_path / "bad.bpmn"
     bad.write_bytes(good.read_bytes().replace(b"bpmn:timeDuration", b"bpmn:documentation"))
     result = invoke(setup, "validate", "--no-lint", str(bad))

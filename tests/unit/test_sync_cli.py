@@ -80,7 +80,7 @@ def test_validate_without_engine(tmp_path):
     good = tmp_path / "good.bpmn"
     assert invoke("convert", str(FIXTURE), "-o", str(good)).exit_code == 0
     ok = invoke("validate", "--no-engine", "--no-lint", str(good))
-    assert ok.exit_code == 0 and "valid (structure)" in ok.output
+    assert ok.exit_code == 0 and "valid (structure, routing)" in ok.output  # ./config/routing.yaml
     bad = invoke("validate", "--no-engine", "--no-lint", str(FIXTURE))
     assert bad.exit_code == 1
     assert "isExecutable" in bad.output and "1 of 1 file(s) invalid" in bad.output
@@ -90,7 +90,7 @@ def test_validate_json(tmp_path):
     result = invoke("validate", "--no-engine", "--no-lint", "--json", str(FIXTURE))
     assert result.exit_code == 1
     reports = json.loads(result.stdout)
-    assert reports[0]["ok"] is False and reports[0]["checkers"] == ["structure"]
+    assert reports[0]["ok"] is False and reports[0]["checkers"] == ["structure", "routing"]
 
 
 def test_unreachable_engine_is_a_clear_error(tmp_path):
