@@ -19,6 +19,7 @@ from loguru import logger
 
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
+from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
 
 def _stormbpmn_server(host: str, port: int, diagrams: Path | None, api_key: str) -> HTTPServer | None:
@@ -66,6 +67,11 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
 @click.option(
     "--stormbpmn-api-key", envvar="SANDBOX_STORMBPMN_API_KEY", default="sandbox-key", show_default=True
 )
+@click.option("--yandexgpt-port", default=8092, show_default=True, help="YandexGPT sandbox port.")
+@click.option("--yandexgpt-folder", default="b1gsandboxfolder", show_default=True, help="Its folder id.")
+@click.option(
+    "--yandexgpt-api-key", envvar="SANDBOX_YANDEXGPT_API_KEY", default="sandbox-api-key", show_default=True
+)
 def main(
     host: str,
     port: int,
@@ -77,12 +83,16 @@ def main(
     stormbpmn_port: int,
     stormbpmn_dir: Path | None,
     stormbpmn_api_key: str,
+    yandexgpt_port: int,
+    yandexgpt_folder: str,
+    yandexgpt_api_key: str,
 ) -> None:
     """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
     servers: dict[str, HTTPServer] = {
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
+    servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
