@@ -19,6 +19,7 @@ from loguru import logger
 
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
+from tools.sandbox.dadata import make_server as make_dadata_server
 
 
 def _stormbpmn_server(host: str, port: int, diagrams: Path | None, api_key: str) -> HTTPServer | None:
@@ -63,6 +64,7 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     default=None,
     help="Folder of BPMN diagrams for the StormBPMN sandbox (without it, no StormBPMN sandbox).",
 )
+@click.option("--dadata-port", default=8092, show_default=True, help="DaData sandbox port.")
 @click.option(
     "--stormbpmn-api-key", envvar="SANDBOX_STORMBPMN_API_KEY", default="sandbox-key", show_default=True
 )
@@ -77,12 +79,14 @@ def main(
     stormbpmn_port: int,
     stormbpmn_dir: Path | None,
     stormbpmn_api_key: str,
+    dadata_port: int,
 ) -> None:
     """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
     servers: dict[str, HTTPServer] = {
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
+    servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
