@@ -8,9 +8,13 @@ import pytest
 import requests
 import responses
 
+from core.config.models import CircuitConfig, LimitsConfig, SystemConfig
 from core.errors import CircuitOpenError, PermanentError, RetryableError, TransportFailure
+from core.http import configure
 from core.http.client import forget_shared
+from systems.dadata.connection import build_client
 from systems.dadata.errors import DaDataAuthError, DaDataProtocolError, DaDataRejected
+from systems.dadata.settings import load_settings
 from tests.fixtures.dadata.support import API_KEY, CLEANER, SUGGESTIONS, X_SECRET, client, http_config
 
 PHONE_URL = f"{CLEANER}/phone"
@@ -138,3 +142,14 @@ def test_a_party_answer_without_suggestions_is_a_protocol_error() -> None:
 def test_cleaning_without_the_secret_names_the_variable_and_sends_nothing() -> None:
     with pytest.raises(DaDataAuthError, match="needs the secret key: set DADATA_API_KEY / DADATA_SECRET_KEY"):
         client(secret=None).clean("email", "a@b.ru")
+
+
+def test_the_client_built_from_options_takes_the_entry_the_service_configured() -> None:
+    configure(
+        "dadata", SystemConfig(limits=LimitsConfig(max_concurrent=3), circuit=CircuitConfig(failures=7))
+    )
+    built = build_client(
+        load_settings({}), environ={"DADATA_API_KEY": "k-123456", "DADATA_SECRET_KEY": "s-123456"}
+    )
+    assert built.http.limits.max_concurrent == 3
+    assert built.http.circuit._threshold == 7

@@ -24,7 +24,9 @@ def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_t
 
 
 def test_an_unregistered_system_is_a_load_error_naming_it_and_the_known_ones() -> None:
-    with pytest.raises(SystemLoadError, match=r"'openproject' is not registered .*known: bitrix24, dadata, python"):
+    with pytest.raises(
+        SystemLoadError, match=r"'openproject' is not registered .*known: bitrix24, dadata, python"
+    ):
         registry.create_router("openproject", {})
 
 
