@@ -15,10 +15,13 @@ from core.actions.errors import SystemLoadError
 from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
+from systems.dadata.descriptor import DESCRIPTOR as DADATA
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
-SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType({d.name: d for d in (BITRIX24, PYTHON, YANDEXGPT)})
+SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
+    {d.name: d for d in (BITRIX24, DADATA, PYTHON, YANDEXGPT)}
+)
 
 SOURCE = "config/systems.yaml"
 # Options that once named our modules; the descriptor supplies both now.

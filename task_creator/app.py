@@ -6,7 +6,7 @@ import threading
 
 from loguru import logger
 
-from core import wiring
+from core import http, wiring
 from core.config import AppSettings
 from core.errors import LedgerError
 from core.health import Heartbeat
@@ -44,6 +44,7 @@ def _serve_system(
     runtime: ServiceRuntime, settings: AppSettings, name: str, ledger: SqliteLedger, owner: str
 ) -> TaskProcessor:
     config = settings.systems[name]
+    http.configure(name, config)  # the system's client finds its limits, circuit and timeout
     router = registry.create_router(name, config.options)
     logger.info("system {}: topics {}", name, ", ".join(router.topics))
     topology = wiring.topology(settings)

@@ -2,7 +2,7 @@
 
 from core.http.bucket import LeakyBucket
 from core.http.circuit import CircuitBreaker, CircuitState
-from core.http.client import SystemHttp, system_http
+from core.http.client import SystemHttp, configure, system_http
 from core.http.limits import CallLimits
 from core.http.retry_after import retry_after_s
 
@@ -12,6 +12,7 @@ __all__ = [
     "CircuitState",
     "LeakyBucket",
     "SystemHttp",
+    "configure",
     "retry_after_s",
     "system_http",
 ]

@@ -70,11 +70,30 @@ class SystemHttp:
 
 _shared_lock = threading.Lock()
 _shared: dict[str, tuple[CallLimits, CircuitBreaker]] = {}
+_configured: dict[str, SystemConfig] = {}
 
 
-def system_http(system: str, config: SystemConfig, session: requests.Session | None = None) -> SystemHttp:
-    """The system's call path; its limits and circuit are shared by every caller in this process."""
+def configure(system: str, config: SystemConfig) -> None:
+    """Remember the system's ``systems.yaml`` entry for :func:`system_http` calls that pass none.
+
+    A service calls it before it builds the system's router: routers get only ``options``,
+    while limits, circuit and timeout live one level up in the entry.
+    """
     with _shared_lock:
+        if _configured.get(system) != config:
+            _configured[system] = config
+            _shared.pop(system, None)  # new numbers: new bucket and circuit
+
+
+def system_http(
+    system: str, config: SystemConfig | None = None, session: requests.Session | None = None
+) -> SystemHttp:
+    """The system's call path; its limits and circuit are shared by every caller in this process.
+
+    Without ``config``, the one given to :func:`configure` (or the defaults) applies.
+    """
+    with _shared_lock:
+        config = config or _configured.get(system) or SystemConfig()
         parts = _shared.get(system)
         if parts is None:
             limits = CallLimits(config.limits.rate, config.limits.burst, config.limits.max_concurrent)
@@ -102,3 +121,4 @@ def forget_shared() -> None:
     """Drop every system's shared limits and circuit (tests that build several configurations)."""
     with _shared_lock:
         _shared.clear()
+        _configured.clear()

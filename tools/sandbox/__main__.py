@@ -19,6 +19,7 @@ from loguru import logger
 
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
+from tools.sandbox.dadata import make_server as make_dadata_server
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
 
@@ -64,10 +65,11 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     default=None,
     help="Folder of BPMN diagrams for the StormBPMN sandbox (without it, no StormBPMN sandbox).",
 )
+@click.option("--dadata-port", default=8092, show_default=True, help="DaData sandbox port.")
 @click.option(
     "--stormbpmn-api-key", envvar="SANDBOX_STORMBPMN_API_KEY", default="sandbox-key", show_default=True
 )
-@click.option("--yandexgpt-port", default=8092, show_default=True, help="YandexGPT sandbox port.")
+@click.option("--yandexgpt-port", default=8093, show_default=True, help="YandexGPT sandbox port.")
 @click.option("--yandexgpt-folder", default="b1gsandboxfolder", show_default=True, help="Its folder id.")
 @click.option(
     "--yandexgpt-api-key", envvar="SANDBOX_YANDEXGPT_API_KEY", default="sandbox-api-key", show_default=True
@@ -86,6 +88,7 @@ def main(
     yandexgpt_port: int,
     yandexgpt_folder: str,
     yandexgpt_api_key: str,
+    dadata_port: int,
 ) -> None:
     """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
@@ -93,6 +96,7 @@ def main(
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
     servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
+    servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
