@@ -7,6 +7,7 @@ from typing import Any
 
 from loguru import logger
 
+from core import http
 from core.config.models import SystemConfig
 from core.contracts import ResultMessage, TaskRef, parse_result_message
 from core.errors import ContractError
@@ -18,6 +19,7 @@ from task_tracker.settle import Settler, tracked_item
 
 def load_tracker(system: str, config: SystemConfig) -> SystemTracker:
     """The tracked system's poller, from its descriptor in the systems registry."""
+    http.configure(system, config)  # the poller's client finds its limits, circuit and timeout
     return registry.create_tracker(system, config.options)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 import requests
 
-from core.config.models import SystemConfig
 from core.errors import ConfigError
 from core.http import system_http
 from core.redact import register_secret
@@ -49,15 +48,10 @@ def build_client(
     session: requests.Session | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> YandexGptClient:
-    """A client with the system's shared limits and circuit; tests pass a session or environment."""
-    config = SystemConfig(
-        limits=settings.limits,
-        circuit=settings.circuit,
-        timeout_s=settings.timeout_s,
-        ca_bundle=settings.ca_bundle,
-    )
+    """A client with the system's shared limits and circuit (its systems.yaml entry, given to
+    ``core.http.configure`` by the service); tests pass a session or environment."""
     return YandexGptClient(
-        system_http(SYSTEM, config, session),
+        system_http(SYSTEM, session=session),
         credentials(settings, environ),
         llm_url=settings.llm_url,
         operations_url=settings.operations_url,

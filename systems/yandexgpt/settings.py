@@ -1,8 +1,8 @@
 """Typed options of the ``yandexgpt`` system (``systems.yandexgpt.options`` in ``systems.yaml``).
 
 Secrets are never here: the options name the environment variables that hold the folder id,
-the API key and the IAM token. Limits, circuit and timeout sit here too because a system's
-router is built from its options alone (they use the kernel's own models).
+the API key and the IAM token. Limits, circuit, timeout and CA bundle are the system's own
+``systems.yaml`` keys (``limits``, ``circuit``, ``timeout_s``, ``ca_bundle``), as for every HTTP system.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.config.models import CircuitConfig, LimitsConfig
 from core.errors import ConfigError
 
 SOURCE = "config/systems.yaml"
@@ -70,10 +69,6 @@ class YandexGptSettings(Strict):
     results: ResultVariables = ResultVariables()
     errors: ErrorCodes = ErrorCodes()
     client_retry: ClientRetry = ClientRetry()
-    limits: LimitsConfig = LimitsConfig(rate=10.0, burst=10, max_concurrent=10)
-    circuit: CircuitConfig = CircuitConfig()
-    timeout_s: float = Field(60.0, gt=0)
-    ca_bundle: str | None = None
 
 
 def load_settings(options: Mapping[str, Any]) -> YandexGptSettings:
