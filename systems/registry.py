@@ -16,8 +16,9 @@ from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.python.descriptor import DESCRIPTOR as PYTHON
+from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 
-SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType({d.name: d for d in (BITRIX24, PYTHON)})
+SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType({d.name: d for d in (BITRIX24, PYTHON, SMSAERO)})
 
 SOURCE = "config/systems.yaml"
 # Options that once named our modules; the descriptor supplies both now.
