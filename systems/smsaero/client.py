@@ -6,6 +6,10 @@ connection error the next gate is tried, as the official clients do, with one re
 ``sms/send`` moves on only when the request surely never reached the gate (refused, name
 not resolved, connect timeout, TLS handshake). After a read timeout or a broken answer the SMS
 may have gone out, so the error is retryable and the next attempt looks before sending.
+
+Calls start at the gate that answered last (sticky), not always at the first: a gate that is
+down would otherwise cost every call a refused connection, and the circuit breaker's single
+half-open probe would be spent on it, so the circuit could never close while one gate is out.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class SmsAeroClient:
         self.gates = list(gates)
         self._auth = (email, api_key)
         self.test_mode = test_mode
+        self._preferred = 0  # index of the gate that answered last (a plain int: races are harmless)
 
     def send(self, number: str, text: str, sign: str) -> SmsRecord:
         """Send one SMS; the record carries the id to track. Never repeated on an unclear failure."""
@@ -64,7 +69,9 @@ class SmsAeroClient:
     def _call(self, selector: str, body: Mapping[str, Any], *, repeatable: bool = True, page: int = 1) -> Any:
         params = {"page": page} if page > 1 else None
         failure: TransportFailure | None = None
-        for number, gate in enumerate(self.gates, start=1):
+        first = self._preferred
+        for index in [*range(first, len(self.gates)), *range(first)]:
+            gate = self.gates[index]
             try:
                 response = self.http.request(
                     "POST", gate + selector, json=dict(body), params=params, auth=self._auth
@@ -72,9 +79,10 @@ class SmsAeroClient:
             except TransportFailure as err:
                 if not repeatable and not never_sent(err):
                     raise  # the gate may have sent it: the next attempt looks first
-                logger.warning("smsaero gate {} unreachable for {}: {}", number, selector, err)
+                logger.warning("smsaero gate {} unreachable for {}: {}", index + 1, selector, err)
                 failure = err
                 continue
+            self._preferred = index
             return read_answer(self.http, response, selector)
         assert failure is not None
         raise TransportFailure(f"smsaero: no gate answered {selector} ({len(self.gates)} tried): {failure}")

@@ -186,3 +186,21 @@ def test_a_later_list_page_is_asked_for_in_the_query_and_an_empty_one_is_empty()
     listing = client().list("79990000000", page=3)
     assert listing.records == [] and not listing.has_next
     assert responses.calls[0].request.url == GATES[0] + "sms/list?page=3"
+
+
+@responses.activate
+def test_calls_stay_on_the_gate_that_answered_until_it_fails() -> None:
+    responses.post(GATES[0] + "sms/status", body=refused_connection())
+    responses.post(GATES[1] + "sms/status", json=ok({**RECORD, "cost": "2.99"}))
+    api = client()
+    api.status(1)
+    api.status(2)
+    assert [c.request.url for c in responses.calls] == [GATES[0] + "sms/status"] + [
+        GATES[1] + "sms/status"
+    ] * 2
+    responses.replace(responses.POST, GATES[1] + "sms/status", body=refused_connection())
+    responses.post(GATES[2] + "sms/status", json=ok({**RECORD, "cost": "2.99"}))
+    api.status(3)
+    api.status(4)
+    later = [GATES[1] + "sms/status", GATES[2] + "sms/status", GATES[2] + "sms/status"]
+    assert [c.request.url for c in responses.calls[3:]] == later
