@@ -17,10 +17,11 @@ from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
 from systems.python.descriptor import DESCRIPTOR as PYTHON
+from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, PYTHON, YANDEXGPT)}
+    {d.name: d for d in (BITRIX24, DADATA, PYTHON, SMSAERO, YANDEXGPT)}
 )
 
 SOURCE = "config/systems.yaml"

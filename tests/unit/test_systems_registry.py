@@ -17,7 +17,7 @@ OURS = ("core", "systems", *SERVICES, "tools")
 
 
 def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_tracker() -> None:
-    assert {"bitrix24", "dadata", "python", "yandexgpt"} <= set(registry.SYSTEMS)
+    assert {"bitrix24", "dadata", "python", "smsaero", "yandexgpt"} <= set(registry.SYSTEMS)
     for name, descriptor in registry.SYSTEMS.items():
         assert descriptor.name == name
         assert (descriptor.create_tracker is not None) == (descriptor.kind == "tracked")

@@ -20,6 +20,7 @@ from loguru import logger
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
+from tools.sandbox.smsaero import make_gates
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
 
@@ -74,6 +75,14 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
 @click.option(
     "--yandexgpt-api-key", envvar="SANDBOX_YANDEXGPT_API_KEY", default="sandbox-api-key", show_default=True
 )
+@click.option("--smsaero-ports", default="8094,8095,8096", show_default=True, help="SMS Aero gate ports.")
+@click.option(
+    "--smsaero-email", envvar="SANDBOX_SMSAERO_EMAIL", default="sandbox@example.com", show_default=True
+)
+@click.option(
+    "--smsaero-api-key", envvar="SANDBOX_SMSAERO_API_KEY", default="sandbox-api-key", show_default=True
+)
+@click.option("--smsaero-deliver-after-s", type=float, default=1.0, show_default=True)
 def main(
     host: str,
     port: int,
@@ -89,6 +98,10 @@ def main(
     yandexgpt_folder: str,
     yandexgpt_api_key: str,
     dadata_port: int,
+    smsaero_ports: str,
+    smsaero_email: str,
+    smsaero_api_key: str,
+    smsaero_deliver_after_s: float,
 ) -> None:
     """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
@@ -100,6 +113,11 @@ def main(
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
+    ports = tuple(int(port) for port in smsaero_ports.split(","))
+    sms_gates = make_gates(host, ports, smsaero_email, smsaero_api_key)
+    sms_gates.app.state.auto_deliver_after_s = smsaero_deliver_after_s
+    sms_gates.start()
+    logger.info("SMS Aero sandbox gates: {}", ", ".join(sms_gates.urls))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -120,6 +138,7 @@ def main(
     for server in servers.values():
         server.shutdown()
         server.server_close()
+    sms_gates.close()
     logger.info("sandboxes stopped")
 
 
