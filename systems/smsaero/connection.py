@@ -42,10 +42,6 @@ def build_client(
     email = _secret(settings.email_env, "account e-mail", "email_env", env)
     api_key = _secret(settings.api_key_env, "API key", "api_key_env", env)
     register_secret(api_key)
-    ca_bundle = settings.http.ca_bundle
-    if ca_bundle and not os.path.isfile(ca_bundle):
-        raise ConfigError(
-            f"options.http.ca_bundle {ca_bundle!r} is not a file", key=f"{KEY}.http.ca_bundle", source=SOURCE
-        )
-    http = system_http(SYSTEM, settings.http.system_config(), session)
+    # Limits, circuit, timeout and CA bundle: the system's systems.yaml entry, via core.http.configure.
+    http = system_http(SYSTEM, session=session)
     return SmsAeroClient(http, settings.gates, email, api_key, test_mode=settings.test_mode)

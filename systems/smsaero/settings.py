@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.config.models import CircuitConfig, LimitsConfig, SystemConfig
 from core.errors import ConfigError
 
 SOURCE = "config/systems.yaml"
@@ -29,20 +28,6 @@ class Strict(BaseModel):
     """Unknown keys are errors; instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HttpOptions(Strict):
-    """The call path (core.http): rate, calls in flight, circuit, timeout, extra CA bundle."""
-
-    limits: LimitsConfig = LimitsConfig(rate=5.0, burst=10, max_concurrent=4)
-    circuit: CircuitConfig = CircuitConfig()
-    timeout_s: float = Field(15.0, gt=0)  # the official client's timeout
-    ca_bundle: str | None = None
-
-    def system_config(self) -> SystemConfig:
-        return SystemConfig(
-            limits=self.limits, circuit=self.circuit, timeout_s=self.timeout_s, ca_bundle=self.ca_bundle
-        )
 
 
 class Variables(Strict):
@@ -72,7 +57,6 @@ class SmsAeroSettings(Strict):
     text_template: str | None = None  # used when the activity has no sms.text property
     not_delivered_code: str = "SMS_NOT_DELIVERED"
     lookup: Lookup = Lookup()
-    http: HttpOptions = HttpOptions()
 
     @field_validator("gates")
     @classmethod
