@@ -8,7 +8,6 @@ sandbox (started here, with simulated people answering its tasks), a private sta
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,15 +20,15 @@ from core.logs import setup_logging
 from tools.demo.config import write_demo_config
 from tools.demo.people import SandboxPeople
 from tools.demo.processes import ServiceGroup
+from tools.demo.sandboxes import BITRIX24_RATE, Sandboxes
 from tools.demo.scenarios import ALL, Scenario
 from tools.launcher import ROOT, child_env
-from tools.sandbox.bitrix24.server import make_server
 
 STATE = ROOT / ".state" / "demo"
-SANDBOX_RATE = 10.0
+SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero")
 SERVICES = (
     ("worker", "universal_worker", ()),
-    ("creator", "task_creator", ("--system", "python", "--system", "bitrix24")),
+    ("creator", "task_creator", tuple(arg for name in SYSTEMS for arg in ("--system", name))),
     ("tracker", "task_tracker", ()),
 )
 
@@ -108,16 +107,18 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
         deploy(client)
     except ExchangerError as err:
         raise click.ClickException(f"{err} — start the services first: scripts/services.sh start") from None
-    sandbox = make_server(port=0, rate=SANDBOX_RATE, burst=50)
-    threading.Thread(target=sandbox.serve_forever, name="bitrix24-sandbox", daemon=True).start()
-    sandbox_url = f"http://127.0.0.1:{sandbox.server_address[1]}"
-    people = SandboxPeople(sandbox_url, seed=seed)
+    sandboxes = Sandboxes.start()
+    bitrix24_url = sandboxes.url(sandboxes.bitrix24)
+    people = SandboxPeople(bitrix24_url, seed=seed)
+    urls = {
+        "dadata": sandboxes.url(sandboxes.dadata),
+        "yandexgpt": sandboxes.url(sandboxes.yandexgpt),
+        "sms": sandboxes.sms.urls,
+    }
     config = write_demo_config(
-        STATE / "config", state_dir=STATE, camunda_url=engine_url, sandbox_rate=SANDBOX_RATE
+        STATE / "config", state_dir=STATE, camunda_url=engine_url, urls=urls, bitrix24_rate=BITRIX24_RATE
     )
-    env = child_env(
-        config, {"LOG_FORMAT": "json", "BITRIX24_WEBHOOK_URL": f"{sandbox_url}/rest/1/sandboxsecret/"}
-    )
+    env = child_env(config, {"LOG_FORMAT": "json", **sandboxes.environment()})
     group = ServiceGroup(env, STATE / "logs")
     failures = 0
     try:
@@ -125,9 +126,7 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             group.start(name, module, *args)
         for name, module, args in SERVICES:
             group.wait_healthy(name, module, *args)
-        click.echo(
-            f"worker, creator and tracker are running; Bitrix24 sandbox on {sandbox_url} (logs: .state/demo/logs/)"
-        )
+        click.echo("worker, creator and tracker are running against the sandboxes (logs: .state/demo/logs/)")
         people.start()
         began = time.monotonic()
         started = start_instances(client, random.Random(seed))
@@ -137,7 +136,7 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             line, unfinished = summary(client, scenario, started[scenario.key])
             failures += unfinished
             click.echo(line)
-        counters = sandbox.sandbox.state.counters()
+        counters = sandboxes.bitrix24.sandbox.state.counters()
         click.echo(
             f"all done in {elapsed:.1f} s; the Bitrix24 sandbox answered {sum(counters['requests'].values())} "
             f"requests, {counters['served_503']} of them rate-limited (503)"
@@ -145,7 +144,7 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
     finally:
         people.stop()
         group.stop_all()
-        sandbox.shutdown()
+        sandboxes.stop()
     if failures:
         raise SystemExit(1)
 

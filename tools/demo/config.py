@@ -9,32 +9,75 @@ import yaml
 
 from tools.launcher import ROOT
 
+# The YandexGPT entry sits commented out in config/systems.yaml (it needs credentials); the demo
+# has the sandbox's, so it runs the system with the settings docs/yandexgpt.md recommends.
+YANDEXGPT: dict[str, Any] = {
+    "kind": "tracked",
+    "lock_duration_ms": 120_000,
+    "concurrency": 4,
+    "poll_interval_s": 1,
+    "limits": {"rate": 50, "burst": 50, "max_concurrent": 8},
+    "retry": {"attempts": 5, "min_delay_ms": 1000, "max_delay_ms": 8000, "multiplier": 2, "jitter": 0.2},
+    "options": {"model": "yandexgpt-lite/latest"},
+}
+
 
 def _read(name: str) -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "config" / name).read_text(encoding="utf-8")))
 
 
-def write_demo_config(folder: Path, *, state_dir: Path, camunda_url: str, sandbox_rate: float) -> Path:
-    """Write exchanger/systems/routing YAML for the demo into ``folder`` and return it."""
+def write_demo_config(
+    folder: Path, *, state_dir: Path, camunda_url: str, urls: dict[str, Any], bitrix24_rate: float
+) -> Path:
+    """Write exchanger/systems/routing YAML for the demo into ``folder`` and return it.
+
+    ``urls``: the sandboxes' addresses (``dadata``, ``yandexgpt``: base URLs; ``sms``: gate URLs).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     general = _read("exchanger.yaml")
     general.update({"state_dir": str(state_dir), "environment": "demo"})
     general["camunda"]["url"] = camunda_url
     general["rabbitmq"]["prefix"] = "demo."
     general["worker"].update({"topic_discovery_interval_s": 2})
-    systems = _read("systems.yaml")
-    python = systems["systems"]["python"]
-    python["options"]["handler_modules"] = [
-        *python["options"].get("handler_modules", []),
-        "tools.demo.handlers",
-    ]
-    bitrix = systems["systems"]["bitrix24"]
-    bitrix["poll_interval_s"] = 1
-    bitrix["options"]["rate_limit"]["rate"] = sandbox_rate  # the sandbox is told the same rate
+    systems = _read("systems.yaml")["systems"]
+    _local_systems(systems, urls, bitrix24_rate)
     routing = _read("routing.yaml")
-    routing["rules"].insert(0, {"topic": "demo.*", "system": "python"})
-    for name, body in (("exchanger.yaml", general), ("systems.yaml", systems), ("routing.yaml", routing)):
+    routing["rules"][:0] = [
+        {"topic": "demo.*", "system": "python"},
+        {"topic": "yandexgpt.*", "system": "yandexgpt"},
+    ]
+    for name, body in (
+        ("exchanger.yaml", general),
+        ("systems.yaml", {"systems": systems}),
+        ("routing.yaml", routing),
+    ):
         (folder / name).write_text(
             yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     return folder
+
+
+def _local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: float) -> None:
+    """Point every system at its sandbox and let the demo move at a demo's pace."""
+    python = systems["python"]["options"]
+    python["handler_modules"] = [*python.get("handler_modules", []), "tools.demo.handlers"]
+    bitrix = systems["bitrix24"]
+    bitrix["poll_interval_s"] = 1
+    bitrix["options"]["rate_limit"]["rate"] = bitrix24_rate  # the sandbox is told the same rate
+    dadata = systems["dadata"]
+    dadata["limits"] = {"rate": 50, "burst": 50, "max_concurrent": 4}
+    dadata["options"].update(
+        cleaner_url=f"{urls['dadata']}/api/v1/clean",
+        suggestions_url=f"{urls['dadata']}/suggestions/api/4_1/rs",
+    )
+    systems["yandexgpt"] = {
+        **YANDEXGPT,
+        "options": {
+            **YANDEXGPT["options"],
+            "llm_url": urls["yandexgpt"],
+            "operations_url": urls["yandexgpt"],
+        },
+    }
+    sms = systems["smsaero"]
+    sms.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 8})
+    sms["options"]["gates"] = urls["sms"]

@@ -66,4 +66,38 @@ OFFERS = Scenario(
 LEADS = Scenario(
     "bitrix24-lead", "lead.bpmn", 12, lead, {"Done": "processed", "Dropped": "no phone (error path)"}
 )
-ALL = (ORDERS, OFFERS, LEADS)
+INTAKE_PHONES = ("+7 916 123-45-67", "8 (903) 555-12-34", "+7 999 000-00-13", "not given")
+INTAKE_REQUESTS = (
+    "Need 40 office chairs delivered to Kazan before March, with assembly",
+    "Looking for a yearly maintenance contract for two forklifts",
+    "Please call back about the price of the 3 kW generator",
+)
+
+
+def intake(rng: random.Random) -> dict[str, Any]:
+    """Customers' requests; one number never gets its SMS, one "phone" is not a phone."""
+    name = rng.choice(["Анна Смирнова", "Иван Петров", "Maria Rossi", "John Smith"])
+    return {
+        "full_name": name,
+        "phone": rng.choice(INTAKE_PHONES),
+        "email": rng.choice(["anna@example.com", "ivan.petrov@gmail.con", "office@acme.test"]),
+        "request_text": rng.choice(INTAKE_REQUESTS),
+        "lead_title": f"Request from {name}",
+        "stage": "new",
+    }
+
+
+INTAKE = Scenario(
+    "lead-intake",
+    "lead-intake.bpmn",
+    20,
+    intake,
+    {
+        "Done": "confirmed by SMS",
+        "Unconfirmed": "SMS not delivered (error path)",
+        "BadContact": "phone unusable (error path)",
+        "Refused": "request filtered (error path)",
+        "NoLead": "no lead",
+    },
+)
+ALL = (ORDERS, OFFERS, LEADS, INTAKE)
