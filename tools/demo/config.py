@@ -40,7 +40,7 @@ def write_demo_config(
     general["rabbitmq"]["prefix"] = "demo."
     general["worker"].update({"topic_discovery_interval_s": 2})
     systems = _read("systems.yaml")["systems"]
-    _local_systems(systems, urls, bitrix24_rate)
+    local_systems(systems, urls, bitrix24_rate)
     routing = _read("routing.yaml")
     routing["rules"][:0] = [
         {"topic": "demo.*", "system": "python"},
@@ -57,7 +57,7 @@ def write_demo_config(
     return folder
 
 
-def _local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: float) -> None:
+def local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: float) -> None:
     """Point every system at its sandbox and let the demo move at a demo's pace."""
     python = systems["python"]["options"]
     python["handler_modules"] = [*python.get("handler_modules", []), "tools.demo.handlers"]
