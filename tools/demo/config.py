@@ -9,18 +9,6 @@ import yaml
 
 from tools.launcher import ROOT
 
-# The YandexGPT entry sits commented out in config/systems.yaml (it needs credentials); the demo
-# has the sandbox's, so it runs the system with the settings docs/yandexgpt.md recommends.
-YANDEXGPT: dict[str, Any] = {
-    "kind": "tracked",
-    "lock_duration_ms": 120_000,
-    "concurrency": 4,
-    "poll_interval_s": 1,
-    "limits": {"rate": 50, "burst": 50, "max_concurrent": 8},
-    "retry": {"attempts": 5, "min_delay_ms": 1000, "max_delay_ms": 8000, "multiplier": 2, "jitter": 0.2},
-    "options": {"model": "yandexgpt-lite/latest"},
-}
-
 
 def _read(name: str) -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "config" / name).read_text(encoding="utf-8")))
@@ -70,14 +58,9 @@ def local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: 
         cleaner_url=f"{urls['dadata']}/api/v1/clean",
         suggestions_url=f"{urls['dadata']}/suggestions/api/4_1/rs",
     )
-    systems["yandexgpt"] = {
-        **YANDEXGPT,
-        "options": {
-            **YANDEXGPT["options"],
-            "llm_url": urls["yandexgpt"],
-            "operations_url": urls["yandexgpt"],
-        },
-    }
+    gpt = systems["yandexgpt"]
+    gpt.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 8})
+    gpt["options"].update(llm_url=urls["yandexgpt"], operations_url=urls["yandexgpt"])
     sms = systems["smsaero"]
     sms.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 8})
     sms["options"]["gates"] = urls["sms"]
