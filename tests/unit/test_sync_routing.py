@@ -14,7 +14,6 @@ from loguru import logger
 from camunda_sync.cli import cli
 from camunda_sync.config.loader import load_config
 from camunda_sync.validate import validate_bpmn
-from core.config import load_settings
 from core.config.loader import load_settings
 from core.config.models import RoutingRule
 from tests.support.bpmn import Step, chain_process
