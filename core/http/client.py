@@ -15,7 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from core.config.models import SystemConfig
-from core.errors import RetryableError, TransportFailure
+from core.errors import PermanentError, RetryableError, TransportFailure
 from core.http.circuit import CircuitBreaker
 from core.http.limits import CallLimits
 from core.http.retry_after import retry_after_s
@@ -41,16 +41,23 @@ class SystemHttp:
         self._verify: bool | str = ca_bundle or True  # a CA bundle adds trust; nothing turns checking off
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Send one request within the limits; raises TransportFailure or CircuitOpenError."""
+        """Send one request within the limits.
+
+        Raises CircuitOpenError, TransportFailure (unreachable, timed out, cut off: the cause is
+        the requests exception) or PermanentError (a request that cannot be sent at all).
+        """
         self.circuit.check()
         kwargs.setdefault("timeout", self._timeout_s)
-        kwargs["verify"] = self._verify
+        asked = kwargs.get("verify")
+        kwargs["verify"] = asked if isinstance(asked, str) and asked else self._verify  # never off
         with self.limits.slot():
             try:
                 response = self.session.request(method, url, **kwargs)
-            except requests.RequestException as err:
+            except TRANSPORT_ERRORS as err:
                 self.circuit.failure()
                 raise TransportFailure(f"{self.system}: {type(err).__name__}: {redact(str(err))}") from err
+            except requests.RequestException as err:  # bad URL, header or body: nothing went out
+                raise PermanentError(f"{self.system}: the request cannot be sent: {type(err).__name__}") from err
         if response.status_code >= 500:
             self.circuit.failure()
         else:
@@ -68,6 +75,7 @@ class SystemHttp:
             raise RetryableError(f"{label} answered HTTP {status}", retry_after=hint)
 
 
+TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 _shared_lock = threading.Lock()
 _shared: dict[str, tuple[CallLimits, CircuitBreaker]] = {}
 _configured: dict[str, SystemConfig] = {}
@@ -86,14 +94,20 @@ def configure(system: str, config: SystemConfig) -> None:
 
 
 def system_http(
-    system: str, config: SystemConfig | None = None, session: requests.Session | None = None
+    system: str,
+    config: SystemConfig | None = None,
+    session: requests.Session | None = None,
+    *,
+    configured_as: str | None = None,
 ) -> SystemHttp:
     """The system's call path; its limits and circuit are shared by every caller in this process.
 
-    Without ``config``, the one given to :func:`configure` (or the defaults) applies.
+    Without ``config``, the one given to :func:`configure` for ``configured_as`` (default: the
+    system itself) applies, or the defaults. ``configured_as`` lets one system keep separate
+    limits and circuits per remote host (the python system's ``http.request``).
     """
     with _shared_lock:
-        config = config or _configured.get(system) or SystemConfig()
+        config = config or _configured.get(configured_as or system) or SystemConfig()
         parts = _shared.get(system)
         if parts is None:
             limits = CallLimits(config.limits.rate, config.limits.burst, config.limits.max_concurrent)

@@ -28,7 +28,9 @@ from core.actions.context import TaskContext
 from core.actions.errors import SystemLoadError
 from core.actions.outcomes import HandlerOutcome
 from core.actions.router import TaskRouter
-from core.errors import PermanentError, RetryableError
+from core.errors import PermanentError, RetryableError, TransportFailure
+from core.http import system_http
+from core.http.client import TRANSPORT_ERRORS
 from core.redact import redact
 from core.templates import Scope, Template, render_json
 from systems.python.http_config import HANDLER, HttpSettings, read_settings
@@ -122,28 +124,44 @@ class HttpRequestHandler:
         )
 
     def send(self, request: OutgoingRequest, timeout_s: float) -> HttpResult:
-        """Send and read the answer; network trouble is retryable, a malformed request is not."""
+        """Send and read the answer; network trouble is retryable, a malformed request is not.
+
+        Each remote host has its own limits and circuit (core.http, with the python system's
+        settings), so one failing host does not hold back calls to the others.
+        """
+        http = system_http(
+            f"python http.request {_host(request.url)}", session=self.session, configured_as="python"
+        )
         try:
-            with self.session.request(
+            response = http.request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=request.data,
                 json=request.json_body,
                 timeout=timeout_s,
-                verify=self.verify,
+                verify=self.verify if isinstance(self.verify, str) else None,
                 allow_redirects=False,
                 stream=True,
-            ) as response:
-                content = self._read(response, request)
-                return HttpResult(response.status_code, response.headers, content)
-        except requests.Timeout:
-            raise RetryableError(f"{request.where} timed out after {timeout_s:g} s") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-            # The exception text repeats the URL with its query: only the kind is reported.
-            raise RetryableError(f"{request.where} failed: {type(err).__name__}") from None
-        except requests.RequestException as err:  # invalid URL, header or body: retrying will not help
-            raise PermanentError(f"{request.where} cannot be sent: {type(err).__name__}") from None
+            )
+        except TransportFailure as err:
+            raise self._transport_error(request, err.__cause__, timeout_s) from None
+        except PermanentError as err:  # invalid URL, header or body: retrying will not help
+            raise PermanentError(f"{request.where} cannot be sent: {type(err.__cause__).__name__}") from None
+        with response:
+            try:
+                return HttpResult(response.status_code, response.headers, self._read(response, request))
+            except TRANSPORT_ERRORS as err:  # cut off while reading the answer
+                raise self._transport_error(request, err, timeout_s) from None
+
+    @staticmethod
+    def _transport_error(
+        request: OutgoingRequest, cause: BaseException | None, timeout_s: float
+    ) -> RetryableError:
+        # The exception text repeats the URL with its query: only the kind is reported.
+        if isinstance(cause, requests.Timeout):
+            return RetryableError(f"{request.where} timed out after {timeout_s:g} s")
+        return RetryableError(f"{request.where} failed: {type(cause).__name__}")
 
     def _read(self, response: requests.Response, request: OutgoingRequest) -> bytes:
         chunks: list[bytes] = []
@@ -154,6 +172,11 @@ class HttpRequestHandler:
                 raise PermanentError(f"{request.where}: answer larger than {self.max_response_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _host(url: str) -> str:
+    """The host (and port) a URL names, without any user info."""
+    return urlsplit(url).netloc.rpartition("@")[2] or "-"
 
 
 def build_request(settings: HttpSettings, scope: Scope) -> OutgoingRequest:

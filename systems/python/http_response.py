@@ -12,13 +12,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any
 
 from core.actions.outcomes import Complete, complete
 from core.errors import HandlerError, PermanentError, RetryableError
+from core.http.retry_after import retry_after_s
 from core.paths import MISSING, get_path
 from core.redact import MASK, redact
 
@@ -109,29 +108,13 @@ def error_for(result: HttpResult, where: str, secrets: Iterable[str] = ()) -> Ha
     """The error for a status that does not complete the task."""
     status = result.status
     if status in RETRY_STATUSES or status >= 500:
-        retry_after = retry_after_seconds(result.headers.get("Retry-After"))
+        retry_after = retry_after_s(result.headers)
         return RetryableError(f"{where} answered HTTP {status}", retry_after=retry_after)
     if 300 <= status < 400:
         return PermanentError(f"{where} answered HTTP {status}; redirects are not followed, fix http.url")
     excerpt = scrub(result.text[:DETAILS_CHARS], secrets)
     message = f"{where} answered HTTP {status}"
     return PermanentError(f"{message}: {excerpt[:EXCERPT_CHARS]}" if excerpt else message, details=excerpt)
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; None if absent or bad."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    if _SECONDS.fullmatch(text):
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:

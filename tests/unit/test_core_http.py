@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 import responses
@@ -9,15 +11,9 @@ import responses
 from core.config.models import CircuitConfig, LimitsConfig, SystemConfig
 from core.errors import CircuitOpenError, RetryableError, TransportFailure
 from core.http import CircuitBreaker, CircuitState, retry_after_s, system_http
-from core.http.client import forget_shared
 from tests.unit.fakes import FakeClock
 
 URL = "https://api.example.test/v1/thing"
-
-
-@pytest.fixture(autouse=True)
-def fresh_shared_parts() -> None:
-    forget_shared()
 
 
 def test_the_circuit_opens_after_consecutive_failures_and_probes_once_after_the_cooldown() -> None:
@@ -60,7 +56,7 @@ def test_the_circuit_opens_after_consecutive_failures_and_probes_once_after_the_
     ],
 )
 def test_the_wait_a_system_asks_for(headers: dict[str, str], expected: float | None) -> None:
-    assert retry_after_s(headers, now=60.0) == expected
+    assert retry_after_s(headers, now=datetime(1970, 1, 1, 0, 1, tzinfo=UTC)) == expected
 
 
 @responses.activate

@@ -13,11 +13,13 @@ import requests
 import responses
 from loguru import logger
 
+from core import http
 from core.actions.router import TaskRouter
-from core.errors import PermanentError, RetryableError
+from core.config.models import CircuitConfig, SystemConfig
+from core.errors import CircuitOpenError, PermanentError, RetryableError
+from core.http.retry_after import parse_retry_after as retry_after_seconds
 from core.templates import Scope, Template, render_json
 from systems.python import create_router
-from systems.python.http_response import retry_after_seconds
 from tests.unit.test_python_system import completed, run
 
 API = "https://api.example.test"
@@ -344,3 +346,20 @@ def test_retry_after_dates_in_the_past_mean_now() -> None:
     now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
     assert retry_after_seconds("Mon, 01 Jan 2024 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("Mon, 01 Jan 2024 11:00:00 GMT", now) == 0.0
+
+
+def test_a_failing_host_opens_its_own_circuit_and_other_hosts_go_on(
+    router: TaskRouter, mocked: responses.RequestsMock
+) -> None:
+    http.configure("python", SystemConfig(circuit=CircuitConfig(failures=2, cooldown_s=60)))
+    mocked.get(f"{API}/down", body=requests.ConnectionError("refused"))
+    mocked.get("https://other.example.test/up", json={"ok": True})
+    for _ in range(2):
+        with pytest.raises(RetryableError, match="failed: ConnectionError"):
+            call(router, {"http.url": f"{API}/down"})
+
+    with pytest.raises(CircuitOpenError):  # nothing is sent to the failing host now
+        call(router, {"http.url": f"{API}/down"})
+    assert completed(call(router, {"http.url": "https://other.example.test/up"}))["http_status"] == 200
+    assert len(mocked.calls) == 3
+    http.configure("python", SystemConfig())
