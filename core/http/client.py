@@ -57,7 +57,9 @@ class SystemHttp:
                 self.circuit.failure()
                 raise TransportFailure(f"{self.system}: {type(err).__name__}: {redact(str(err))}") from err
             except requests.RequestException as err:  # bad URL, header or body: nothing went out
-                raise PermanentError(f"{self.system}: the request cannot be sent: {type(err).__name__}") from err
+                raise PermanentError(
+                    f"{self.system}: the request cannot be sent: {type(err).__name__}"
+                ) from err
         if response.status_code >= 500:
             self.circuit.failure()
         else:
