@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.errors import ConfigError
+from core.actions.options import parse_options
 
 SOURCE = "config/systems.yaml"
 KEY = "systems.bitrix24.options"
@@ -202,11 +202,4 @@ class Bitrix24Settings(Strict):
 
 def load_settings(options: Mapping[str, Any]) -> Bitrix24Settings:
     """Validate the options; a ConfigError names the first bad key and the file."""
-    try:
-        return Bitrix24Settings.model_validate(dict(options))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"{SOURCE}: {KEY}.{where}: {first['msg']}", key=f"{KEY}.{where}", source=SOURCE
-        ) from None
+    return parse_options(Bitrix24Settings, options, "bitrix24")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.errors import ConfigError
+from core.actions.options import parse_options
 
 SOURCE = "config/systems.yaml"
 KEY = "systems.dadata.options"
@@ -101,11 +101,4 @@ class DaDataSettings(Strict):
 
 def load_settings(options: Mapping[str, Any]) -> DaDataSettings:
     """Validate the options; a ConfigError names the first bad key and the file."""
-    try:
-        return DaDataSettings.model_validate(dict(options))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"{SOURCE}: {KEY}.{where}: {first['msg']}", key=f"{KEY}.{where}", source=SOURCE
-        ) from None
+    return parse_options(DaDataSettings, options, "dadata")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.errors import ConfigError
+from core.actions.options import parse_options
 
 SOURCE = "config/systems.yaml"
 KEY = "systems.smsaero.options"
@@ -69,11 +69,4 @@ class SmsAeroSettings(Strict):
 
 def load_settings(options: Mapping[str, Any]) -> SmsAeroSettings:
     """Validate the options; a ConfigError names the first bad key and the file."""
-    try:
-        return SmsAeroSettings.model_validate(dict(options))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"{SOURCE}: {KEY}.{where}: {first['msg']}", key=f"{KEY}.{where}", source=SOURCE
-        ) from None
+    return parse_options(SmsAeroSettings, options, "smsaero")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import ConfigError
+from core.actions.options import parse_options
 
 SOURCE = "config/systems.yaml"
 KEY = "systems.yandexgpt.options"
@@ -73,11 +73,4 @@ class YandexGptSettings(Strict):
 
 def load_settings(options: Mapping[str, Any]) -> YandexGptSettings:
     """Validate the options; a ConfigError names the first bad key and the file."""
-    try:
-        return YandexGptSettings.model_validate(dict(options))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"{SOURCE}: {KEY}.{where}: {first['msg']}", key=f"{KEY}.{where}", source=SOURCE
-        ) from None
+    return parse_options(YandexGptSettings, options, "yandexgpt")
