@@ -62,6 +62,7 @@ class Sandboxes:
     def stop(self) -> None:
         for server in (self.bitrix24, self.dadata, self.yandexgpt):
             server.shutdown()
+            server.server_close()  # the listening socket too, not only the serving loop
         self.sms.close()
 
 
