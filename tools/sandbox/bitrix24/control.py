@@ -26,19 +26,11 @@ from tools.sandbox.bitrix24.faults import Fault
 from tools.sandbox.bitrix24.protocol import text, to_int
 from tools.sandbox.bitrix24.state import TaskRecord, seed_user
 from tools.sandbox.bitrix24.taskitems import add_result
+from tools.sandbox.common.control import ControlError, Reply, apply_settings, shared_route
+from tools.sandbox.common.values import optional_float
 
 if TYPE_CHECKING:
     from tools.sandbox.bitrix24.app import Bitrix24Sandbox
-
-Reply = tuple[int, Any]
-
-
-class ControlError(Exception):
-    """A refused control request: status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def handle(app: Bitrix24Sandbox, verb: str, path: str, body: dict[str, Any]) -> Reply:
@@ -58,8 +50,9 @@ def handle(app: Bitrix24Sandbox, verb: str, path: str, body: dict[str, Any]) -> 
 def _global(app: Bitrix24Sandbox, verb: str, parts: list[str], body: dict[str, Any]) -> Reply:
     route = (verb, "/".join(parts))
     now = time.time()
-    if route == ("GET", "health"):
-        return 200, {"ok": True}
+    shared = shared_route(app.faults, lambda spec: Fault.from_json(spec, now), route, body, now)
+    if shared is not None:
+        return shared
     if route == ("GET", "state"):
         return 200, {**app.state.snapshot(), "faults": app.faults.listing(now), "settings": _settings(app)}
     if route == ("POST", "reset"):
@@ -67,15 +60,6 @@ def _global(app: Bitrix24Sandbox, verb: str, parts: list[str], body: dict[str, A
         return 200, {"ok": True}
     if route == ("POST", "settings"):
         return 200, _apply_settings(app, body)
-    if route == ("GET", "faults"):
-        return 200, {"faults": app.faults.listing(now)}
-    if route == ("POST", "faults"):
-        for spec in body.get("faults") or [body]:
-            app.faults.add(Fault.from_json(spec, now))
-        return 200, {"faults": app.faults.listing(now)}
-    if route == ("DELETE", "faults"):
-        app.faults.clear()
-        return 200, {"faults": []}
     if route == ("POST", "users"):
         return 200, _add_user(app, body)
     raise ControlError(404, f"no control route {verb} /_sandbox/{route[1]}")
@@ -94,9 +78,7 @@ def _apply_settings(app: Bitrix24Sandbox, body: dict[str, Any]) -> dict[str, Any
         app.bucket.configure(
             float(body.get("rate", app.bucket.rate)), int(body.get("burst", app.bucket.burst))
         )
-    if "auto_close_after_s" in body:
-        delay = body["auto_close_after_s"]
-        app.state.auto_close_after_s = None if delay is None else float(delay)
+    apply_settings(app.state, body, {"auto_close_after_s": optional_float})
     return _settings(app)
 
 

@@ -12,21 +12,20 @@ Kinds (JSON ``{"kind": ..., "count": N, "method": "..."}``; ``count`` null = unt
 
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from tools.sandbox.bitrix24.protocol import ApiError, to_int
+from tools.sandbox.common.faults import CountedFault, kind_of
+from tools.sandbox.common.faults import FaultBook as _Book
 
 KINDS = ("server_error", "slow", "unauthorized", "overload", "operation_limit")
 
 
 @dataclass
-class Fault:
+class Fault(CountedFault):
     """One switched-on fault."""
 
-    kind: str
-    count: int | None = 1
     method: str | None = None
     status: int = 500
     code: str = "INTERNAL_SERVER_ERROR"
@@ -36,9 +35,7 @@ class Fault:
     @classmethod
     def from_json(cls, spec: dict[str, Any], now: float) -> Fault:
         """Validate a control-API request; ValueError names the bad key."""
-        kind = str(spec.get("kind", ""))
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        kind = kind_of(spec, KINDS)
         method = str(spec["method"]).lower() if spec.get("method") else None
         if kind == "operation_limit" and method is None:
             raise ValueError("an operation_limit fault needs a method")
@@ -51,18 +48,13 @@ class Fault:
             fault.until = now + float(spec.get("reset_after_s") or 60.0)
         return fault
 
-    def applies(self, method: str, now: float) -> bool:
-        """Whether the fault hits a call of ``method`` now."""
-        if self.count is not None and self.count <= 0:
-            return False
-        if self.until is not None and now >= self.until:
-            return False
-        return self.method is None or self.method == method
+    def live(self, now: float) -> bool:
+        """Uses left and, for an operation limit, not yet reset."""
+        return super().live(now) and (self.until is None or now < self.until)
 
-    def consume(self) -> None:
-        """One use of a counted fault."""
-        if self.count is not None:
-            self.count -= 1
+    def hits(self, target: str) -> bool:
+        """Whether the fault aims at calls of the method ``target``."""
+        return self.method is None or self.method == target
 
     def error(self) -> ApiError:
         """The error answer of a failing kind."""
@@ -75,44 +67,9 @@ class Fault:
         return ApiError(self.status, self.code, "Internal server error")
 
 
-class FaultBook:
-    """The faults in force, in the order they were switched on."""
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def listing(self, now: float) -> list[dict[str, Any]]:
-        """The faults still in force, as JSON."""
-        with self._lock:
-            return [asdict(f) for f in self._faults if f.applies(f.method or "", now)]
-
-    def take(self, method: str, now: float) -> tuple[float, Fault | None]:
-        """For one request: the total delay of ``slow`` faults and the first failing fault."""
-        delay, failure = 0.0, None
-        with self._lock:
-            for fault in self._faults:
-                if not fault.applies(method, now) or (failure is not None and fault.kind != "slow"):
-                    continue
-                fault.consume()
-                if fault.kind == "slow":
-                    delay += fault.delay_s
-                else:
-                    failure = fault
-            self._faults = [f for f in self._faults if f.applies(f.method or "", now)]
-        return delay, failure
+class FaultBook(_Book[Fault]):
+    """The faults in force; batch commands ask for the operation-time limit on their method."""
 
     def operation_limit(self, method: str, now: float) -> Fault | None:
-        """The operation-time limit on ``method``, if one is in force (batch commands)."""
-        with self._lock:
-            return next(
-                (f for f in self._faults if f.kind == "operation_limit" and f.applies(method, now)), None
-            )
+        """The operation-time limit on ``method``, if one is in force."""
+        return self.in_force("operation_limit", method, now)

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +17,7 @@ from loguru import logger
 from tools.sandbox.bitrix24 import control
 from tools.sandbox.bitrix24.app import Bitrix24Sandbox
 from tools.sandbox.bitrix24.phpquery import parse_php_query
-from tools.sandbox.bitrix24.protocol import to_int
+from tools.sandbox.common.http import FORM, JsonHandler, SandboxHTTPServer
 
 REST_PATH = re.compile(r"^/rest/(?P<user>[^/]+)/(?P<code>[^/]+)/(?P<method>[^/]+?)(?:\.json)?/?$")
 MAX_BODY = 10 * 1024 * 1024
@@ -30,45 +27,13 @@ class BadRequest(Exception):
     """The request body cannot be read."""
 
 
-class SandboxServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries its :class:`Bitrix24Sandbox`."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sandbox: Bitrix24Sandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (timeout) is one quiet line, not a traceback."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            logger.debug("bitrix24 sandbox: the client closed the connection before the answer")
-            return
-        super().handle_error(request, client_address)
+SandboxServer = SandboxHTTPServer[Bitrix24Sandbox]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: SandboxServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as the client's pooled session expects
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without this, Nagle plus delayed ACK adds ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default access log: it prints the path, and the path holds the code."""
-
-    def _serve(self, verb: str) -> None:
+    def serve(self, verb: str) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
         sandbox = self.server.sandbox
@@ -87,19 +52,18 @@ class _Handler(BaseHTTPRequestHandler):
                 )
         except BadRequest as exc:
             status, body = 400, {"error": "INVALID_REQUEST", "error_description": str(exc)}
-        self._write(status, body)
+        self.write_json(status, body)
         logger.info("bitrix24 sandbox {} {} {:.0f} ms", label, status, (time.monotonic() - started) * 1000)
 
     def _params(self, query: str) -> dict[str, Any]:
         params: dict[str, Any] = parse_php_query(query) if query else {}
-        length = to_int(self.headers.get("Content-Length") or 0)
-        if length is None or not 0 <= length <= MAX_BODY:
-            raise BadRequest("missing, bad or too large Content-Length")
-        raw = self.rfile.read(length) if length else b""
+        try:
+            raw = self.read_body(MAX_BODY)
+        except ValueError:
+            raise BadRequest("missing, bad or too large Content-Length") from None
         if not raw.strip():
             return params
-        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if kind == "application/x-www-form-urlencoded":
+        if self.content_type() == FORM:
             params.update(parse_php_query(raw.decode("utf-8", "replace")))
             return params
         try:
@@ -110,14 +74,6 @@ class _Handler(BaseHTTPRequestHandler):
             raise BadRequest("the JSON body must be an object")
         params.update(decoded)
         return params
-
-    def _write(self, status: int, body: Any) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def make_server(
@@ -134,4 +90,4 @@ def make_server(
     Serve with ``serve_forever()`` in a thread; the sandbox is ``server.sandbox``.
     """
     sandbox = Bitrix24Sandbox(webhook_user, webhook_code, rate, burst, auto_close_after_s)
-    return SandboxServer((host, port), sandbox)
+    return SandboxServer((host, port), sandbox, _Handler, "bitrix24")

@@ -54,7 +54,7 @@ class DaDataSandbox:
         self.token = token
         self.secret = secret
         self.state = State()
-        self.faults = FaultBook()
+        self.faults: FaultBook[Fault] = FaultBook()
         self.configure(cleaner_rps, suggestions_rps, connections_per_minute)
 
     def configure(self, cleaner_rps: int, suggestions_rps: int, connections_per_minute: int) -> None:

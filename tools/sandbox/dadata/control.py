@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tools.sandbox.common.control import Reply, shared_route
 from tools.sandbox.dadata.faults import Fault
 from tools.sandbox.dadata.parties import party
 
 if TYPE_CHECKING:
     from tools.sandbox.dadata.app import DaDataSandbox
 
-Reply = tuple[int, Any]
 PARTY_KEYS = ("kpp", "kind", "branch_type", "status", "address")
 
 
@@ -35,8 +35,9 @@ def handle(app: DaDataSandbox, verb: str, path: str, body: dict[str, Any]) -> Re
 
 
 def _route(app: DaDataSandbox, route: tuple[str, str], body: dict[str, Any]) -> Reply:
-    if route == ("GET", "health"):
-        return 200, {"ok": True}
+    shared = shared_route(app.faults, Fault.from_json, route, body)
+    if shared is not None:
+        return shared
     if route == ("GET", "state"):
         return 200, {**app.state.snapshot(), "faults": app.faults.listing(), "settings": app.settings()}
     if route == ("POST", "reset"):
@@ -45,15 +46,6 @@ def _route(app: DaDataSandbox, route: tuple[str, str], body: dict[str, Any]) -> 
     if route == ("POST", "settings"):
         app.configure(**{**app.settings(), **{k: int(v) for k, v in body.items() if k in app.settings()}})
         return 200, app.settings()
-    if route == ("GET", "faults"):
-        return 200, {"faults": app.faults.listing()}
-    if route == ("POST", "faults"):
-        for spec in body.get("faults") or [body]:
-            app.faults.add(Fault.from_json(spec))
-        return 200, {"faults": app.faults.listing()}
-    if route == ("DELETE", "faults"):
-        app.faults.clear()
-        return 200, {"faults": []}
     if route == ("POST", "parties"):
         extra = {key: body[key] for key in PARTY_KEYS if key in body}
         record = party(str(body["inn"]), str(body["ogrn"]), str(body["short"]), str(body["full"]), **extra)

@@ -10,9 +10,13 @@ JSON ``{"kind": ..., "count": N, "endpoint": "clean/phone"}``; ``count`` null = 
 
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from tools.sandbox.common.faults import CountedFault, FaultBook, count_of, kind_of
+from tools.sandbox.common.values import optional_float
+
+__all__ = ["KINDS", "Fault", "FaultBook"]
 
 KINDS = {
     "server_error": 500,
@@ -25,9 +29,7 @@ KINDS = {
 
 
 @dataclass
-class Fault:
-    kind: str
-    count: int | None = 1
+class Fault(CountedFault):
     endpoint: str | None = None
     status: int = 500
     delay_s: float = 0.0
@@ -36,60 +38,20 @@ class Fault:
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> Fault:
         """Validate a control-API request; ValueError names the bad key."""
-        kind = str(spec.get("kind", ""))
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-        count = spec.get("count", 1)
+        kind = kind_of(spec, KINDS)
+        count = count_of(spec)
         status = int(spec.get("status") or KINDS[kind]) if kind == "server_error" else KINDS[kind]
-        retry_after = spec.get("retry_after_s")
         return cls(
             kind,
-            None if count is None else int(count),
+            count,
             str(spec["endpoint"]) if spec.get("endpoint") else None,
             status,
             float(spec.get("delay_s") or 0.0),
-            None if retry_after is None else float(retry_after),
+            optional_float(spec.get("retry_after_s")),
         )
 
-    def applies(self, endpoint: str) -> bool:
-        if self.count is not None and self.count <= 0:
-            return False
-        if self.endpoint is None or self.endpoint == endpoint:
+    def hits(self, target: str) -> bool:
+        """Its endpoint, or every cleaner type for ``clean``."""
+        if self.endpoint is None or self.endpoint == target:
             return True
-        return self.endpoint == "clean" and endpoint.startswith("clean/")
-
-
-class FaultBook:
-    """The faults in force, in the order they were switched on."""
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def listing(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [asdict(f) for f in self._faults if f.count is None or f.count > 0]
-
-    def take(self, endpoint: str) -> tuple[float, Fault | None]:
-        """For one request: the total delay of ``slow`` faults and the first failing fault."""
-        delay, failure = 0.0, None
-        with self._lock:
-            for fault in self._faults:
-                if not fault.applies(endpoint) or (failure is not None and fault.kind != "slow"):
-                    continue
-                if fault.count is not None:
-                    fault.count -= 1
-                if fault.kind == "slow":
-                    delay += fault.delay_s
-                else:
-                    failure = fault
-            self._faults = [f for f in self._faults if f.count is None or f.count > 0]
-        return delay, failure
+        return self.endpoint == "clean" and target.startswith("clean/")

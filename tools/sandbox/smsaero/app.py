@@ -39,7 +39,7 @@ class SmsAeroSandbox:
         self.email = email
         self.api_key = api_key
         self.state = State()
-        self.faults = FaultBook()
+        self.faults: FaultBook[Fault] = FaultBook(list_spent=True)
 
     def reset(self) -> None:
         self.state.reset()

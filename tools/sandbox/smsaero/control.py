@@ -22,17 +22,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tools.sandbox.common.control import ControlError, Reply, apply_settings, shared_route
+from tools.sandbox.common.values import optional_float
 from tools.sandbox.smsaero.app import SmsAeroSandbox
 from tools.sandbox.smsaero.faults import Fault
 
-Reply = tuple[int, Any]
 GateSwitch = Callable[[int, bool], dict[str, Any]]
 
 
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+def _numbers(values: Any) -> set[str]:
+    """A list setting (sender names, phone numbers) as a set of text."""
+    return {str(value) for value in values}
+
+
+SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "auto_deliver_after_s": optional_float,
+    "balance": float,
+    "price": float,
+    "signs": _numbers,
+    "undeliverable": _numbers,
+    "rejected": _numbers,
+}
 
 
 def handle(app: SmsAeroSandbox, gates: GateSwitch, verb: str, path: str, body: dict[str, Any]) -> Reply:
@@ -51,8 +61,9 @@ def handle(app: SmsAeroSandbox, gates: GateSwitch, verb: str, path: str, body: d
 
 
 def _global(app: SmsAeroSandbox, gates: GateSwitch, verb: str, route: str, body: dict[str, Any]) -> Reply:
-    if (verb, route) == ("GET", "health"):
-        return 200, {"ok": True}
+    shared = shared_route(app.faults, Fault.from_json, (verb, route), body)
+    if shared is not None:
+        return shared
     if (verb, route) == ("GET", "state"):
         return 200, {
             **app.state.snapshot(),
@@ -65,15 +76,6 @@ def _global(app: SmsAeroSandbox, gates: GateSwitch, verb: str, route: str, body:
         return 200, {"ok": True}
     if (verb, route) == ("POST", "settings"):
         return 200, _apply(app, body)
-    if (verb, route) == ("GET", "faults"):
-        return 200, {"faults": app.faults.listing()}
-    if (verb, route) == ("POST", "faults"):
-        for spec in body.get("faults") or [body]:
-            app.faults.add(Fault.from_json(spec))
-        return 200, {"faults": app.faults.listing()}
-    if (verb, route) == ("DELETE", "faults"):
-        app.faults.clear()
-        return 200, {"faults": []}
     raise ControlError(404, f"no control route {verb} /_sandbox/{route}")
 
 
@@ -91,16 +93,7 @@ def _settings(app: SmsAeroSandbox) -> dict[str, Any]:
 def _apply(app: SmsAeroSandbox, body: dict[str, Any]) -> dict[str, Any]:
     state = app.state
     with state.lock:
-        if "auto_deliver_after_s" in body:
-            delay = body["auto_deliver_after_s"]
-            state.auto_deliver_after_s = None if delay is None else float(delay)
-        if "balance" in body:
-            state.balance = float(body["balance"])
-        if "price" in body:
-            state.price = float(body["price"])
-        for name in ("signs", "undeliverable", "rejected"):
-            if name in body:
-                setattr(state, name, {str(value) for value in body[name]})
+        apply_settings(state, body, SETTINGS)
     return _settings(app)
 
 

@@ -8,16 +8,14 @@ posts forms). One log line per request: gate, selector, status — never the aut
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from loguru import logger
 
+from tools.sandbox.common.http import FORM, JsonHandler, SandboxHTTPServer, json_object
 from tools.sandbox.smsaero import control
 from tools.sandbox.smsaero.app import SmsAeroSandbox
 
@@ -25,41 +23,22 @@ MAX_BODY = 1024 * 1024
 GATE_NAMES = ("gate.smsaero.ru", "gate.smsaero.org", "gate.smsaero.net")
 
 
-class GateServer(ThreadingHTTPServer):
-    daemon_threads = True
+class GateServer(SandboxHTTPServer["Gates"]):
+    """One gate: the server carries the gates (``sandbox``) and its own name."""
 
     def __init__(self, address: tuple[str, int], gates: Gates, name: str) -> None:
-        self.gates = gates
         self.gate = name
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that gave up
-        super().handle_error(request, client_address)
+        super().__init__(address, gates, _Handler, "smsaero")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: GateServer
-    protocol_version = "HTTP/1.1"
     timeout = 5  # idle keep-alive connections close, so a gate switched down is left soon
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silenced: one line per request is written by ``_serve``."""
-
-    def _serve(self, verb: str) -> None:
+    def serve(self, verb: str) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
-        gates = self.server.gates
+        gates = self.server.sandbox
         params = dict(parse_qsl(url.query))
         try:
             params.update(self._body())
@@ -86,30 +65,19 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _body(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 <= length <= MAX_BODY:
-            raise ValueError("bad or too large Content-Length")
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body(MAX_BODY)
         if not raw.strip():
             return {}
-        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if kind == "application/x-www-form-urlencoded":
+        if self.content_type() == FORM:
             return dict(parse_qsl(raw.decode("utf-8", "replace")))
-        decoded = json.loads(raw)
-        if not isinstance(decoded, dict):
-            raise ValueError("the JSON body must be an object")
-        return decoded
+        return json_object(raw)
 
     def _write(self, status: int, body: Any, headers: dict[str, str]) -> None:
-        html = isinstance(body, str)
-        data = body.encode("utf-8") if html else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html" if html else "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        """A proxy's HTML page when the body is text, JSON otherwise."""
+        if isinstance(body, str):
+            self.write(status, body.encode("utf-8"), "text/html", headers)
+        else:
+            self.write_json(status, body, headers)
 
 
 class Gates:

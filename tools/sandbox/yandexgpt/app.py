@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from tools.sandbox.yandexgpt.faults import ERRORS, FaultBook, error_body
+from tools.sandbox.yandexgpt.faults import ERRORS, Fault, FaultBook, error_body
 from tools.sandbox.yandexgpt.state import SandboxState, operation_json
 
 Reply = tuple[int, Any]
@@ -37,7 +37,7 @@ class YandexGptSandbox:
         self.api_key = api_key
         self.iam_token = iam_token
         self.state = SandboxState()
-        self.faults = FaultBook()
+        self.faults: FaultBook[Fault] = FaultBook(list_spent=True)
 
     def api(self, verb: str, path: str, headers: Mapping[str, str], body: Any) -> Reply:
         """One API request (``headers`` with lower-case names); counted by endpoint and status."""

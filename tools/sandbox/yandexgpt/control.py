@@ -15,15 +15,22 @@ GET/POST/DELETE /_sandbox/faults                 see faults.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tools.sandbox.common.control import Reply, apply_settings, shared_route
+from tools.sandbox.common.values import optional_float
 from tools.sandbox.yandexgpt.faults import Fault
 from tools.sandbox.yandexgpt.state import Reply as ScriptedReply
 
 if TYPE_CHECKING:
     from tools.sandbox.yandexgpt.app import YandexGptSandbox
 
-Reply = tuple[int, Any]
+SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "async_done_after_s": optional_float,
+    "generation_delay_s": float,
+    "max_concurrent_sync": int,
+}
 
 
 def handle(app: YandexGptSandbox, verb: str, path: str, body: dict[str, Any]) -> Reply:
@@ -38,8 +45,9 @@ def handle(app: YandexGptSandbox, verb: str, path: str, body: dict[str, Any]) ->
 
 def _global(app: YandexGptSandbox, verb: str, route: str, body: dict[str, Any]) -> Reply:
     state = app.state
-    if (verb, route) == ("GET", "health"):
-        return 200, {"ok": True}
+    shared = shared_route(app.faults, Fault.from_json, (verb, route), body)
+    if shared is not None:
+        return shared
     if (verb, route) == ("GET", "state"):
         return 200, {**state.snapshot(), "faults": app.faults.listing(), "settings": _settings(app)}
     if (verb, route) == ("POST", "reset"):
@@ -54,15 +62,6 @@ def _global(app: YandexGptSandbox, verb: str, route: str, body: dict[str, Any]) 
             if body.get("status"):
                 state.replies[-1].status = str(body["status"])
         return 200, {"replies": len(state.replies)}
-    if (verb, route) == ("GET", "faults"):
-        return 200, {"faults": app.faults.listing()}
-    if (verb, route) == ("POST", "faults"):
-        for spec in body.get("faults") or [body]:
-            app.faults.add(Fault.from_json(spec))
-        return 200, {"faults": app.faults.listing()}
-    if (verb, route) == ("DELETE", "faults"):
-        app.faults.clear()
-        return 200, {"faults": []}
     return 404, {"error": f"no control route {verb} /_sandbox/{route}"}
 
 
@@ -95,11 +94,5 @@ def _settings(app: YandexGptSandbox) -> dict[str, Any]:
 def _apply(app: YandexGptSandbox, body: dict[str, Any]) -> dict[str, Any]:
     state = app.state
     with state.lock:
-        if "async_done_after_s" in body:
-            delay = body["async_done_after_s"]
-            state.async_done_after_s = None if delay is None else float(delay)
-        if "generation_delay_s" in body:
-            state.generation_delay_s = float(body["generation_delay_s"])
-        if "max_concurrent_sync" in body:
-            state.max_concurrent_sync = int(body["max_concurrent_sync"])
+        apply_settings(state, body, SETTINGS)
     return _settings(app)

@@ -13,9 +13,12 @@ by default 429 uses the gateway's shape and the others google.rpc.Status.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from tools.sandbox.common.faults import CountedFault, FaultBook, count_of, kind_of
+
+__all__ = ["ERRORS", "KINDS", "Fault", "FaultBook", "error_body"]
 
 # kind → (HTTP status, gRPC code, message)
 ERRORS: dict[str, tuple[int, int, str]] = {
@@ -58,64 +61,23 @@ def error_body(status: int, grpc_code: int, message: str, shape: str = "status")
 
 
 @dataclass
-class Fault:
-    kind: str
-    count: int | None = 1
+class Fault(CountedFault):
     endpoint: str | None = None
     delay_s: float = 0.0
     shape: str | None = None
 
     @classmethod
     def from_json(cls, spec: dict[str, Any]) -> Fault:
-        kind = str(spec.get("kind", ""))
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        kind = kind_of(spec, KINDS)
         shape = spec.get("shape")
         if shape not in (None, "status", "gateway"):
             raise ValueError("shape must be status or gateway")
-        count = None if "count" in spec and spec["count"] is None else int(spec.get("count", 1))
-        return cls(kind, count, spec.get("endpoint"), float(spec.get("delay_s") or 0.0), shape)
+        return cls(kind, count_of(spec), spec.get("endpoint"), float(spec.get("delay_s") or 0.0), shape)
 
-    def applies(self, endpoint: str) -> bool:
-        if self.count is not None and self.count <= 0:
-            return False
-        return self.endpoint is None or self.endpoint == endpoint
+    def hits(self, target: str) -> bool:
+        return self.endpoint is None or self.endpoint == target
 
     def answer(self) -> tuple[int, dict[str, Any]]:
         status, code, message = ERRORS[self.kind]
         shape = self.shape or ("gateway" if status == 429 else "status")
         return status, error_body(status, code, message, shape)
-
-
-class FaultBook:
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def listing(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [asdict(f) for f in self._faults]
-
-    def take(self, endpoint: str) -> tuple[float, Fault | None]:
-        """For one request: the total ``slow`` delay and the first failing fault (each used once)."""
-        delay, failure = 0.0, None
-        with self._lock:
-            for fault in self._faults:
-                if not fault.applies(endpoint) or (failure is not None and fault.kind != "slow"):
-                    continue
-                if fault.count is not None:
-                    fault.count -= 1
-                if fault.kind == "slow":
-                    delay += fault.delay_s
-                else:
-                    failure = fault
-            self._faults = [f for f in self._faults if f.count is None or f.count > 0]
-        return delay, failure

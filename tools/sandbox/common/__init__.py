@@ -1,0 +1,1 @@
+"""What the sandboxes share: the fault book, the JSON HTTP server plumbing, control-API helpers."""
