@@ -8,8 +8,8 @@ is fetched again by someone. The rule, per system, before every fetch:
 
 The drain rate is observed, not configured: how fast the queue empties while it never ran dry
 (then the consumers, not the arrivals, set the pace), smoothed over samples; a queue that ran
-dry shows only a lower bound (the consumers kept up), which may raise the estimate but never
-lower it. Until a rate is known the limit is what the consumers' prefetch windows hold. A queue without consumers has no
+dry shows only a lower bound (what left it beyond the consumers' prefetch buffers was surely
+started), which may raise the estimate but never lower it. Until a rate is known the limit is what the consumers' prefetch windows hold. A queue without consumers has no
 room: nobody would start those tasks, so they stay unlocked in the engine until a creator comes
 (``worker.backpressure: false`` turns the rule off, for a worker deliberately run alone).
 """
@@ -100,8 +100,9 @@ class Backpressure:
             self._unconsumed.discard(system)
             logger.info("{} has a consumer again: fetching its tasks", system_queue(system))
         config = self._systems[system]
-        rate = self._observe(system, stats.messages)
-        limit = stats.consumers * config.effective_prefetch
+        buffers = stats.consumers * config.effective_prefetch  # delivered, not necessarily started
+        rate = self._observe(system, stats.messages, buffers)
+        limit = buffers
         if rate is not None:
             limit = max(limit, int(rate * config.lock_duration_ms / 1000 * START_SHARE))
         return max(limit - stats.messages, 0)
@@ -127,7 +128,7 @@ class Backpressure:
         drain = self._drains.get(system)
         return drain.rate if drain else None
 
-    def _observe(self, system: str, depth: int) -> float | None:
+    def _observe(self, system: str, depth: int, buffers: int) -> float | None:
         drain = self._drains.setdefault(system, _Drain())
         now = self._clock()
         sample = _Sample(now, depth, self._routed(system))
@@ -143,8 +144,10 @@ class Backpressure:
         observed = max(taken, 0) / elapsed
         if last.depth > 0 and depth > 0:  # busy all along: the consumers set the pace
             drain.rate = observed if drain.rate is None else drain.rate + SMOOTHING * (observed - drain.rate)
-        elif observed > (drain.rate or 0.0):  # it ran dry: they take at least this much
-            drain.rate = observed
+        else:  # it ran dry: what left beyond the prefetch buffers was surely started
+            started = max(taken - buffers, 0) / elapsed
+            if started > (drain.rate or 0.0):
+                drain.rate = started
         return drain.rate
 
     def _warn_unconsumed(self, system: str) -> None:
