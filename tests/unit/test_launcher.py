@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.waiting import wait_for
 from tools import launcher
 
 # Prints its arguments, counts down --ready-after checks, and on SIGTERM exits 0 unless --stubborn.
 FAKE_SERVICE = """
-import signal, sys, time
+import signal, sys
 from pathlib import Path
 
 marker = Path(sys.argv[0]).with_name("checks")
@@ -28,7 +28,7 @@ print("args", sys.argv[1:], flush=True)  # the tests wait for this line: set-up 
 if "--exit" in sys.argv:
     sys.exit(3)
 while True:
-    time.sleep(0.05)
+    signal.pause()  # idle until a signal; a stubborn SIGTERM handler returns here
 """
 
 
@@ -43,10 +43,11 @@ def start(tmp_path: Path, env: dict[str, str], *args: str, name: str = "fake") -
 
 
 def wait_for_output(child: launcher.Child) -> str:
-    deadline = time.monotonic() + 10
-    while "args" not in launcher.tail(child.log) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return launcher.tail(child.log)
+    def printed() -> str:
+        text = launcher.tail(child.log)
+        return text if "args" in text else ""
+
+    return wait_for(printed, timeout=10, what="the child to print its arguments")
 
 
 def test_child_env_drops_foreign_variables_and_sets_the_config_dir(
