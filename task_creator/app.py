@@ -35,7 +35,7 @@ def run(
     owner = claim_owner()
     processors = [_serve_system(runtime, settings, name, ledger, owner) for name in systems]
     runtime.chore(CLAIM_RENEW_S, lambda: _renew_claims(ledger, owner))
-    runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors))
+    runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
     logger.info("task_creator serving {} as {}", ", ".join(systems), owner)
     runtime.run(lambda: {"systems": systems, "connected": runtime.connected})
 

@@ -19,6 +19,7 @@ from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
 from core.ledger.schema import COLUMNS, migrate
 
 OPEN_WAIT_S = 30.0
+_FINALS_SQL = ",".join(f"'{state}'" for state in sorted(FINAL_STATES))  # the states no write may leave
 _CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
 
@@ -193,10 +194,9 @@ class SqliteLedger:
     def _set(self, external_task_id: str, **fields: object) -> bool:
         fields = {k: (None if v is _CLEAR else v) for k, v in fields.items() if v is not None}
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        finals = ",".join(f"'{state}'" for state in sorted(FINAL_STATES))
         cursor = self._execute(
             f"UPDATE tasks SET {assignments}, updated_at = ?"
-            f" WHERE external_task_id = ? AND state NOT IN ({finals})",
+            f" WHERE external_task_id = ? AND state NOT IN ({_FINALS_SQL})",
             (*fields.values(), _now(), external_task_id),
         )
         return cursor.rowcount == 1

@@ -36,6 +36,7 @@ class _Chore:
     every_s: float
     step: Callable[[], object]
     due: float
+    at_stop: bool  # once more after everything stopped (final totals)
 
 
 class ServiceRuntime:
@@ -90,9 +91,9 @@ class ServiceRuntime:
         """A background loop on its own thread (engine outages back off)."""
         self._loops.append((label, interval_s, step))
 
-    def chore(self, every_s: float, step: Callable[[], object]) -> None:
+    def chore(self, every_s: float, step: Callable[[], object], *, at_stop: bool = False) -> None:
         """Something short the main thread does every ``every_s`` seconds, beside the heartbeat."""
-        self._chores.append(_Chore(every_s, step, time.monotonic() + every_s))
+        self._chores.append(_Chore(every_s, step, time.monotonic() + every_s, at_stop))
 
     def close_last(self, *closers: Callable[[], object]) -> None:
         """Close these after everything else, in reverse order of registration."""
@@ -133,7 +134,8 @@ class ServiceRuntime:
         for thread in self._threads:
             thread.join(timeout=self._timeout_s)
         for chore in self._chores:
-            _quietly(chore.step)  # a last round (totals, renewals) before the stores close
+            if chore.at_stop:
+                _quietly(chore.step)  # e.g. final totals, before the stores close
         self._heartbeat.clear()
         if self._publisher is not None:
             _quietly(self._publisher.close)

@@ -41,13 +41,6 @@ RULES = [
 ]
 
 
-class IntakeSuite(Suite):
-    extra_env: dict[str, str]
-
-    def env(self) -> dict[str, str]:
-        return {**super().env(), **self.extra_env}
-
-
 @pytest.fixture
 def sandboxes() -> Iterator[Sandboxes]:
     started = Sandboxes.start()
@@ -56,13 +49,13 @@ def sandboxes() -> Iterator[Sandboxes]:
 
 
 @pytest.fixture
-def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[IntakeSuite]:
-    suite = IntakeSuite(tmp_path, prefix=f"e2e{unique}.")
+def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[Suite]:
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
     yield suite
     suite.close()
 
 
-def configure(suite: IntakeSuite, sandboxes: Sandboxes, key: str) -> None:
+def configure(suite: Suite, sandboxes: Sandboxes, key: str) -> None:
     systems = yaml.safe_load((ROOT / "config" / "systems.yaml").read_text(encoding="utf-8"))["systems"]
     urls = {
         "dadata": sandboxes.url(sandboxes.dadata),
@@ -110,7 +103,7 @@ def ends(camunda: CamundaClient, key: str) -> Counter[str]:
 
 
 def test_200_lead_intake_instances_complete_once_each_with_no_secret_or_phone_in_any_log(
-    suite: IntakeSuite, sandboxes: Sandboxes, camunda: CamundaClient, unique: str
+    suite: Suite, sandboxes: Sandboxes, camunda: CamundaClient, unique: str
 ) -> None:
     key = f"p{unique}"
     configure(suite, sandboxes, key)
@@ -149,7 +142,7 @@ def spelled(national: str) -> re.Pattern[str]:
     return re.compile(r"[\s()+-]{0,2}".join(national))
 
 
-def assert_no_secret_or_phone_in_logs(suite: IntakeSuite) -> None:
+def assert_no_secret_or_phone_in_logs(suite: Suite) -> None:
     secrets = {SANDBOX_KEY, *DADATA_KEYS, "sandboxsecret"}
     digits = {re.sub(r"\D", "", phone) for phone in PHONES if any(c.isdigit() for c in phone)}
     digits |= {UNDELIVERABLE}

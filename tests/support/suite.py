@@ -28,6 +28,8 @@ class Suite:
     prefix: str
     engine: str = "camunda"
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # What the services read from the environment beyond the config dir (a system's credentials).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def config_dir(self) -> Path:
@@ -65,7 +67,7 @@ class Suite:
         (self.config_dir / "routing.yaml").write_text(yaml.safe_dump({"rules": rules}))
 
     def env(self) -> dict[str, str]:
-        return launcher.child_env(self.config_dir)
+        return {**launcher.child_env(self.config_dir), **self.extra_env}
 
     def start(self, name: str, *args: str, label: str | None = None) -> subprocess.Popen[bytes]:
         """Start a process (``worker``, ``creator``, ``tracker``); its output goes to a log file.
