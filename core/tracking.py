@@ -26,6 +26,9 @@ class TrackedItem:
     process_instance_id: str
     activity_id: str
     topic: str
+    # The activity's result decides a yes/no gateway (the converter marks such activities):
+    # a "no" from the person is an answer to complete with, not an error to raise.
+    answers_gateway: bool = False
 
 
 class SystemTracker(Protocol):

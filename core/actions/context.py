@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,6 +20,9 @@ class TaskContext:
     # An earlier run of this task may have reached the system before dying (its claim was taken
     # over, or an attempt failed): a system without an idempotency key looks before it acts.
     resumed: bool = False
+    # A long action (a paced pull that lasts minutes) calls this while it works: the engine lock
+    # is kept alive only while the work is. Cheap to call often; it throttles itself.
+    keep_alive: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
 
     @cached_property
     def variables(self) -> dict[str, Any]:
