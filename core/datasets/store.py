@@ -176,7 +176,10 @@ class DatasetWriter:
         """Store one chunk atomically; False (and nothing stored) when it is already there."""
         try:
             with self.store._begin() as conn:
-                self._refuse_finished(conn)
+                if self._is_finished(conn):
+                    if chunk_key in self.chunk_keys():
+                        return False  # a repeated run of a task that finished this dataset
+                    raise DatasetError(f"dataset {self.id} is finished; it takes no more rows")
                 seq = conn.execute(
                     select(func.coalesce(func.max(dataset_chunks.c.seq), 0)).where(
                         dataset_chunks.c.dataset_id == self.id
@@ -234,10 +237,9 @@ class DatasetWriter:
             raise DatasetError(f"dataset {self.id} vanished while it was being finished")
         return done
 
-    def _refuse_finished(self, conn: Connection) -> None:
+    def _is_finished(self, conn: Connection) -> bool:
         state = conn.execute(select(datasets.c.state).where(datasets.c.id == self.id)).scalar_one_or_none()
-        if state == FINISHED:
-            raise DatasetError(f"dataset {self.id} is finished; it takes no more rows")
+        return state == FINISHED
 
 
 class _Transaction:

@@ -155,3 +155,11 @@ def test_an_unknown_database_scheme_is_a_config_error() -> None:
 def test_datasets_sit_beside_an_sqlite_ledger(tmp_path: Path) -> None:
     settings = AppSettings(state_dir=tmp_path)
     assert settings.datasets_dsn() == f"sqlite:///{tmp_path.resolve() / 'datasets.sqlite3'}"
+
+
+def test_a_finished_dataset_accepts_its_own_chunks_again_as_no_ops(store: DatasetStore) -> None:
+    writer = store.writer("d1", "k")
+    writer.append("a", [{"n": 1}])
+    ref = writer.finish()
+    assert store.writer("d1", "k").append("a", [{"n": 1}]) is False
+    assert store.writer("d1", "k").finish() == ref
