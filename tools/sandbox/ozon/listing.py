@@ -11,6 +11,10 @@ cursor after the last item returned; the page that reaches the end answers ``las
 ``since <= in_process_at <= to``; a period over one year is refused, as the docs say.
 
 A body that breaks these rules raises :class:`InvalidArgument` (400, gRPC code 3).
+
+Shapes: Ozon's Swagger (``productv3GetProductListRequest``, ``postingv3GetFbsPostingListRequest``,
+``v3FbsPosting``) as quoted by third-party clients; which source gave what, and what the sandbox
+chose where nothing is documented: ``docs/ozon.md`` ("Where the shapes come from").
 """
 
 from __future__ import annotations
