@@ -1,4 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24 sandbox and, when available, the StormBPMN one.
+"""``python -m tools.sandbox``: the Bitrix24, DaData, YandexGPT, SMS Aero and Ozon sandboxes, and
+the StormBPMN one when available.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -20,6 +21,8 @@ from loguru import logger
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
+from tools.sandbox.ozon import make_server as make_ozon_server
+from tools.sandbox.ozon.state import Settings as OzonSettings
 from tools.sandbox.smsaero import make_gates
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
@@ -83,6 +86,16 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     "--smsaero-api-key", envvar="SANDBOX_SMSAERO_API_KEY", default="sandbox-api-key", show_default=True
 )
 @click.option("--smsaero-deliver-after-s", type=float, default=1.0, show_default=True)
+@click.option("--ozon-port", default=8099, show_default=True, help="Ozon Seller API sandbox port.")
+@click.option(
+    "--ozon-client-id",
+    envvar="SANDBOX_OZON_CLIENT_ID",
+    default="123456",
+    show_default=True,
+    help="Its Client-Id.",
+)
+@click.option("--ozon-api-key", envvar="SANDBOX_OZON_API_KEY", default="sandbox-api-key", show_default=True)
+@click.option("--ozon-rate", default=50.0, show_default=True, help="Ozon requests per second per Client-Id.")
 def main(
     host: str,
     port: int,
@@ -102,14 +115,21 @@ def main(
     smsaero_email: str,
     smsaero_api_key: str,
     smsaero_deliver_after_s: float,
+    ozon_port: int,
+    ozon_client_id: str,
+    ozon_api_key: str,
+    ozon_rate: float,
 ) -> None:
-    """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
+    """Run the local imitations of the external systems until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
     servers: dict[str, HTTPServer] = {
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
     servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
     servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
+    servers["Ozon"] = make_ozon_server(
+        host, ozon_port, {ozon_client_id: ozon_api_key}, OzonSettings(rate_limit_rps=ozon_rate)
+    )
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
