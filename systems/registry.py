@@ -16,12 +16,13 @@ from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
+from systems.openproject.descriptor import DESCRIPTOR as OPENPROJECT
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, PYTHON, SMSAERO, YANDEXGPT)}
+    {d.name: d for d in (BITRIX24, DADATA, OPENPROJECT, PYTHON, SMSAERO, YANDEXGPT)}
 )
 
 SOURCE = "config/systems.yaml"
