@@ -17,13 +17,14 @@ from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
 from systems.ozon.descriptor import DESCRIPTOR as OZON
+from systems.openproject.descriptor import DESCRIPTOR as OPENPROJECT
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.storage.descriptor import DESCRIPTOR as STORAGE
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, OZON, PYTHON, SMSAERO, STORAGE, YANDEXGPT)}
+    {d.name: d for d in (BITRIX24, DADATA, OPENPROJECT, OZON, PYTHON, SMSAERO, STORAGE, YANDEXGPT)}
 )
 
 SOURCE = "config/systems.yaml"

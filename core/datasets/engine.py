@@ -6,11 +6,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from core.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+WRITE = "dataset_write"  # execution option of a connection that will write
 
 
 def create_dataset_engine(dsn: str) -> Engine:
@@ -32,12 +33,25 @@ def _sqlite_engine(dsn: str) -> Engine:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(dsn, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     event.listen(engine, "connect", _tune_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
 def _tune_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
-    """WAL lets creators read while another writes; NORMAL sync is durable with WAL at commit."""
+    """WAL lets creators read while another writes; NORMAL sync is durable with WAL at commit.
+
+    The driver's own transaction handling is off: it begins lazily, so two writers could each
+    hold a read snapshot and then wait for each other's write lock. ``_begin_immediate`` takes
+    the write lock up front instead, and the busy timeout queues writers.
+    """
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Writers (``WRITE`` in their execution options) lock up front; readers read a snapshot."""
+    write = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core.datasets.engine import create_dataset_engine
+from core.datasets.engine import WRITE, create_dataset_engine
 from core.datasets.reference import DatasetError, DatasetRef, DatasetStoreUnavailable
 from core.datasets.schema import dataset_chunks, dataset_rows, datasets, metadata, stored_rows
 
@@ -177,7 +177,7 @@ class DatasetWriter:
         try:
             with self.store._begin() as conn:
                 if self._is_finished(conn):
-                    if chunk_key in self.chunk_keys():
+                    if self._has_chunk(conn, chunk_key):
                         return False  # a repeated run of a task that finished this dataset
                     raise DatasetError(f"dataset {self.id} is finished; it takes no more rows")
                 seq = conn.execute(
@@ -237,6 +237,12 @@ class DatasetWriter:
             raise DatasetError(f"dataset {self.id} vanished while it was being finished")
         return done
 
+    def _has_chunk(self, conn: Connection, chunk_key: str) -> bool:
+        query = select(dataset_chunks.c.seq).where(
+            dataset_chunks.c.dataset_id == self.id, dataset_chunks.c.chunk_key == chunk_key
+        )
+        return conn.execute(query).first() is not None
+
     def _is_finished(self, conn: Connection) -> bool:
         state = conn.execute(select(datasets.c.state).where(datasets.c.id == self.id)).scalar_one_or_none()
         return state == FINISHED
@@ -246,7 +252,7 @@ class _Transaction:
     """``engine.begin()`` whose database errors become DatasetStoreUnavailable (retryable, names the cause)."""
 
     def __init__(self, engine: Engine) -> None:
-        self._context = engine.begin()
+        self._context = engine.execution_options(**{WRITE: True}).begin()
 
     def __enter__(self) -> Connection:
         try:

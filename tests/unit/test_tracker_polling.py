@@ -216,9 +216,9 @@ def test_a_finished_item_is_completed_in_the_engine_through_the_settler(rig: Rig
 
 
 def test_a_tracked_system_missing_from_the_registry_is_a_config_error_naming_it() -> None:
-    with pytest.raises(ConfigError, match=r"system 'openproject' is not registered") as caught:
-        load_tracker("openproject", SystemConfig(kind="tracked"))
-    assert caught.value.key == "systems.openproject"
+    with pytest.raises(ConfigError, match=r"system 'onec' is not registered") as caught:
+        load_tracker("onec", SystemConfig(kind="tracked"))
+    assert caught.value.key == "systems.onec"
 
 
 def test_a_tracked_system_whose_descriptor_has_no_tracker_is_a_config_error_naming_it() -> None:
