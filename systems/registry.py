@@ -16,8 +16,8 @@ from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
-from systems.ozon.descriptor import DESCRIPTOR as OZON
 from systems.openproject.descriptor import DESCRIPTOR as OPENPROJECT
+from systems.ozon.descriptor import DESCRIPTOR as OZON
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.storage.descriptor import DESCRIPTOR as STORAGE

@@ -17,7 +17,9 @@ OURS = ("core", "systems", *SERVICES, "tools")
 
 
 def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_tracker() -> None:
-    assert {"bitrix24", "dadata", "openproject", "ozon", "python", "smsaero", "storage", "yandexgpt"} <= set(registry.SYSTEMS)
+    assert {"bitrix24", "dadata", "openproject", "ozon", "python", "smsaero", "storage", "yandexgpt"} <= set(
+        registry.SYSTEMS
+    )
     for name, descriptor in registry.SYSTEMS.items():
         assert descriptor.name == name
         assert (descriptor.create_tracker is not None) == (descriptor.kind == "tracked")
@@ -25,7 +27,8 @@ def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_t
 
 def test_an_unregistered_system_is_a_load_error_naming_it_and_the_known_ones() -> None:
     with pytest.raises(
-        SystemLoadError, match=r"'onec' is not registered .*known: bitrix24, dadata, openproject, ozon, python"
+        SystemLoadError,
+        match=r"'onec' is not registered .*known: bitrix24, dadata, openproject, ozon, python",
     ):
         registry.create_router("onec", {})
 
