@@ -1,4 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24 sandbox and, when available, the StormBPMN one.
+"""``python -m tools.sandbox``: the Bitrix24, OpenProject, DaData, YandexGPT and SMS Aero sandboxes
+and, when available, the StormBPMN one.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -20,6 +21,8 @@ from loguru import logger
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
+from tools.sandbox.openproject import DEFAULT_TOKEN as OPENPROJECT_TOKEN
+from tools.sandbox.openproject import make_server as make_openproject_server
 from tools.sandbox.smsaero import make_gates
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
@@ -83,6 +86,23 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     "--smsaero-api-key", envvar="SANDBOX_SMSAERO_API_KEY", default="sandbox-api-key", show_default=True
 )
 @click.option("--smsaero-deliver-after-s", type=float, default=1.0, show_default=True)
+@click.option("--openproject-port", default=8097, show_default=True, help="OpenProject sandbox port.")
+@click.option(
+    "--openproject-token",
+    envvar="SANDBOX_OPENPROJECT_TOKEN",
+    default=OPENPROJECT_TOKEN,
+    show_default=True,
+    help="API token it accepts (env SANDBOX_OPENPROJECT_TOKEN).",
+)
+@click.option(
+    "--openproject-rps", type=float, default=20.0, show_default=True, help="Its rate limit, calls per second."
+)
+@click.option(
+    "--openproject-auto-close-after-s",
+    type=float,
+    default=None,
+    help="Close each new work package after this delay.",
+)
 def main(
     host: str,
     port: int,
@@ -102,14 +122,25 @@ def main(
     smsaero_email: str,
     smsaero_api_key: str,
     smsaero_deliver_after_s: float,
+    openproject_port: int,
+    openproject_token: str,
+    openproject_rps: float,
+    openproject_auto_close_after_s: float | None,
 ) -> None:
-    """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
+    """Run the local imitations of the external systems until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
     servers: dict[str, HTTPServer] = {
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
     servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
     servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
+    servers["OpenProject"] = make_openproject_server(
+        host,
+        openproject_port,
+        openproject_token,
+        rate_limit_rps=openproject_rps,
+        auto_close_after_s=openproject_auto_close_after_s,
+    )
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
