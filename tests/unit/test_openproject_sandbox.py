@@ -215,6 +215,16 @@ def test_missing_and_deleted_work_packages_are_404(api, sandbox):
     assert sandbox.state()["deleted"] == [1, 2]
 
 
+def test_deleting_a_parent_deletes_its_children(api, sandbox):
+    parent = api.create(subject="Parent")
+    child = api.create(subject="Child", _links={"parent": {"href": f"/api/v3/work_packages/{parent['id']}"}})
+    assert child["_links"]["parent"] == {"href": f"/api/v3/work_packages/{parent['id']}", "title": "Parent"}
+    other = api.create(subject="Other")
+    assert api.delete(f"/work_packages/{parent['id']}").status_code == 204
+    assert api.get(f"/work_packages/{child['id']}").status_code == 404
+    assert [wp["id"] for wp in sandbox.work_packages()] == [other["id"]]
+
+
 def test_statuses_and_the_other_seed_resources(api):
     statuses = api.get("/statuses").json()
     assert statuses["_type"] == "Collection" and statuses["total"] == statuses["count"] == 6
@@ -581,3 +591,14 @@ def test_reset_forgets_work_and_faults_but_keeps_settings(api, sandbox):
     state = sandbox.state()
     assert state["work_packages"] == [] and state["faults"] == [] and state["settings"]["max_page_size"] == 7
     assert api.create()["id"] == 1
+
+
+def test_auto_close_after_closes_every_new_work_package():
+    with openproject_sandbox(TOKEN, rate_limit_rps=None, auto_close_after_s=0) as sandbox:
+        client = Api(sandbox)
+        try:
+            wp = client.create()
+            closed = client.get(f"/work_packages/{wp['id']}").json()
+        finally:
+            client.http.close()
+    assert closed["_embedded"]["status"]["name"] == "Closed" and closed["lockVersion"] == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tools.sandbox.openproject.payload import describe_changes
+from tools.sandbox.openproject.changes import describe_changes
 from tools.sandbox.openproject.seed import CustomField, Status
 from tools.sandbox.openproject.state import Activity, State, WorkPackage
 

@@ -16,6 +16,8 @@ import json
 import time
 from typing import Any
 
+from loguru import logger
+
 from tools.sandbox.openproject.context import Call, Request, Settings
 from tools.sandbox.openproject.faults import Fault, FaultBook, target
 from tools.sandbox.openproject.hal import HTML, TEXT, ApiError, Reply, error, not_found
@@ -28,6 +30,7 @@ JSON_TYPES = ("application/json", "application/hal+json")
 WITH_BODY = ("POST", "PATCH")
 MISSING_CREDENTIALS = "You need to be authenticated to access this resource."
 WRONG_CREDENTIALS = "You did not provide the correct credentials."
+INTERNAL = "An internal error has occurred."
 TOO_MANY = "Your requests have been throttled. Please wait and try again later."
 PROXY_PAGE = "<html><head><title>503 Service Unavailable</title></head><body><h1>503 Service Unavailable</h1></body></html>"
 
@@ -81,6 +84,11 @@ class OpenProjectSandbox:
             reply = self._route(request, route, conflict=fault is not None and fault.kind == "conflict")
         except ApiError as err:
             reply = err.reply()
+        except Exception:  # a sandbox bug: answered as production answers its own bugs
+            logger.exception(
+                "openproject sandbox: {} {} failed", request.verb, route.endpoint if route else "?"
+            )
+            reply = Reply(500, error("InternalServerError", INTERNAL))
         return Reply(0, drop=True) if fault is not None and fault.kind == "lost_answer" else reply
 
     def _route(self, request: Request, route: Route | None, *, conflict: bool) -> Reply:
@@ -130,7 +138,7 @@ class OpenProjectSandbox:
         if fault.kind == "rate_limit":
             headers = {} if fault.retry_after_s is None else {"Retry-After": f"{fault.retry_after_s:g}"}
             return Reply(429, error("TooManyRequests", TOO_MANY), headers=headers)
-        return Reply(500, error("InternalServerError", "An internal error has occurred."))
+        return Reply(500, error("InternalServerError", INTERNAL))
 
 
 def _basic_credentials(value: str) -> tuple[str, str]:

@@ -134,6 +134,8 @@ def _work_package(app: OpenProjectSandbox, verb: str, parts: list[str], body: di
         return 200, {"deleted": wp.id}
     if verb == "POST" and action in ACTIONS:
         by = int(body.get("by") or wp.assignee_id or DEFAULT_PERSON)
+        if by not in state.users:
+            raise ValueError(f"no user {by}")
         ACTIONS[action](app, wp, body, by)
     elif (verb, action) != ("GET", ""):
         raise ControlError(404, f"no work package action {verb} {action}")

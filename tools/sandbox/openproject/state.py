@@ -155,10 +155,14 @@ class State:
             return entry
 
     def delete(self, wp_id: int) -> None:
+        """Forget a work package and, as OpenProject does, its whole hierarchy of children."""
         with self.lock:
+            children = [wp.id for wp in self.work_packages.values() if wp.parent_id == wp_id]
             del self.work_packages[wp_id]
             del self.activities[wp_id]
             self.deleted.append(wp_id)
+            for child in children:
+                self.delete(child)
 
     # inspection ------------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.sandbox.openproject.changes import describe_changes
 from tools.sandbox.openproject.context import Call
 from tools.sandbox.openproject.form import form_json
 from tools.sandbox.openproject.hal import API, ApiError, Reply, not_found
-from tools.sandbox.openproject.payload import Writer, describe_changes, project_of_body
+from tools.sandbox.openproject.payload import Writer, project_of_body
 from tools.sandbox.openproject.query import page_of, paged, parse, select
 from tools.sandbox.openproject.represent import activity_json, collection, work_package_json
 from tools.sandbox.openproject.resources import project_of
