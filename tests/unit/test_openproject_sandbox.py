@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -131,6 +132,21 @@ def test_post_work_packages_needs_a_project_link(api):
 
 def test_ids_are_deterministic(api):
     assert [api.create()["id"] for _ in range(3)] == [1, 2, 3]
+
+
+def test_concurrent_creates_get_distinct_ids(sandbox):
+    def create(n: int) -> int:
+        with requests.Session() as http:
+            body = {"subject": f"Parallel {n}"}
+            response = http.post(
+                sandbox.api + "/projects/demo/work_packages", json=body, auth=("apikey", TOKEN)
+            )
+            return int(response.json()["id"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(create, range(16)))
+    assert sorted(created) == list(range(1, 17))
+    assert len(sandbox.work_packages()) == 16
 
 
 # auth, media types, bodies -----------------------------------------------------------------------
