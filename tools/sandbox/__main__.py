@@ -1,5 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24, DaData, YandexGPT, SMS Aero and Ozon sandboxes, and
-the StormBPMN one when available.
+"""``python -m tools.sandbox``: the Bitrix24, OpenProject, DaData, YandexGPT, SMS Aero and Ozon
+sandboxes and, when available, the StormBPMN one.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -21,6 +21,8 @@ from loguru import logger
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
+from tools.sandbox.openproject import DEFAULT_TOKEN as OPENPROJECT_TOKEN
+from tools.sandbox.openproject import make_server as make_openproject_server
 from tools.sandbox.ozon import make_server as make_ozon_server
 from tools.sandbox.ozon.state import Settings as OzonSettings
 from tools.sandbox.smsaero import make_gates
@@ -96,6 +98,23 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
 )
 @click.option("--ozon-api-key", envvar="SANDBOX_OZON_API_KEY", default="sandbox-api-key", show_default=True)
 @click.option("--ozon-rate", default=50.0, show_default=True, help="Ozon requests per second per Client-Id.")
+@click.option("--openproject-port", default=8097, show_default=True, help="OpenProject sandbox port.")
+@click.option(
+    "--openproject-token",
+    envvar="SANDBOX_OPENPROJECT_TOKEN",
+    default=OPENPROJECT_TOKEN,
+    show_default=True,
+    help="API token it accepts (env SANDBOX_OPENPROJECT_TOKEN).",
+)
+@click.option(
+    "--openproject-rps", type=float, default=20.0, show_default=True, help="Its rate limit, calls per second."
+)
+@click.option(
+    "--openproject-auto-close-after-s",
+    type=float,
+    default=None,
+    help="Close each new work package after this delay.",
+)
 def main(
     host: str,
     port: int,
@@ -119,6 +138,10 @@ def main(
     ozon_client_id: str,
     ozon_api_key: str,
     ozon_rate: float,
+    openproject_port: int,
+    openproject_token: str,
+    openproject_rps: float,
+    openproject_auto_close_after_s: float | None,
 ) -> None:
     """Run the local imitations of the external systems until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
@@ -129,6 +152,13 @@ def main(
     servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
     servers["Ozon"] = make_ozon_server(
         host, ozon_port, {ozon_client_id: ozon_api_key}, OzonSettings(rate_limit_rps=ozon_rate)
+    )
+    servers["OpenProject"] = make_openproject_server(
+        host,
+        openproject_port,
+        openproject_token,
+        rate_limit_rps=openproject_rps,
+        auto_close_after_s=openproject_auto_close_after_s,
     )
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
