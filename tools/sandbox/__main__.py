@@ -1,4 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24 sandbox and, when available, the StormBPMN one.
+"""``python -m tools.sandbox``: the Bitrix24, DaData, YandexGPT, SMS Aero and Wildberries sandboxes,
+and, when available, the StormBPMN one.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib
 import signal
 import threading
+from datetime import datetime
 from http.server import HTTPServer
 from pathlib import Path
 from types import FrameType
@@ -21,6 +23,7 @@ from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
 from tools.sandbox.smsaero import make_gates
+from tools.sandbox.wildberries import make_server as make_wildberries_server
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
 
@@ -83,6 +86,28 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     "--smsaero-api-key", envvar="SANDBOX_SMSAERO_API_KEY", default="sandbox-api-key", show_default=True
 )
 @click.option("--smsaero-deliver-after-s", type=float, default=1.0, show_default=True)
+@click.option("--wildberries-port", default=8098, show_default=True, help="Wildberries sandbox port.")
+@click.option(
+    "--wb-token",
+    envvar="SANDBOX_WB_TOKEN",
+    default="sandbox-wb-token",
+    show_default=True,
+    help="Token of the account main, categories Продвижение + Статистика (env SANDBOX_WB_TOKEN).",
+)
+@click.option(
+    "--wb-time-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Speeds WB's rate limits up: 60 turns 3 requests a minute into 3 a second.",
+)
+@click.option(
+    "--wb-today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Fix the sandbox's today (default: the real date in Moscow).",
+)
+@click.option("--wb-page-cap", default=500, show_default=True, help="Statistics rows per response.")
 def main(
     host: str,
     port: int,
@@ -102,14 +127,27 @@ def main(
     smsaero_email: str,
     smsaero_api_key: str,
     smsaero_deliver_after_s: float,
+    wildberries_port: int,
+    wb_token: str,
+    wb_time_scale: float,
+    wb_today: datetime | None,
+    wb_page_cap: int,
 ) -> None:
-    """Run the local imitations of Bitrix24 (and StormBPMN) until Ctrl-C or SIGTERM."""
+    """Run the local imitations of the external systems until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
     servers: dict[str, HTTPServer] = {
         "Bitrix24": make_server(host, port, webhook_user, webhook_code, rate, burst, auto_close_after_s)
     }
     servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
     servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
+    servers["Wildberries"] = make_wildberries_server(
+        host,
+        wildberries_port,
+        wb_token,
+        time_scale=wb_time_scale,
+        today=wb_today.date() if wb_today else None,
+        page_cap=wb_page_cap,
+    )
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
         servers["StormBPMN"] = storm
