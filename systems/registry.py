@@ -18,10 +18,11 @@ from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
+from systems.storage.descriptor import DESCRIPTOR as STORAGE
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, PYTHON, SMSAERO, YANDEXGPT)}
+    {d.name: d for d in (BITRIX24, DADATA, PYTHON, SMSAERO, STORAGE, YANDEXGPT)}
 )
 
 SOURCE = "config/systems.yaml"

@@ -6,7 +6,7 @@ import threading
 
 from loguru import logger
 
-from core import http, wiring
+from core import datasets, http, wiring
 from core.config import AppSettings
 from core.errors import LedgerError
 from core.health import Heartbeat
@@ -29,9 +29,10 @@ def run(
     systems = wiring.served_systems(settings, systems)
     transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
+    datasets.configure(settings.datasets_dsn())  # opened only if a system's action asks for it
     heartbeat = Heartbeat(settings.state_dir, f"{HEARTBEAT_NAME}.{'+'.join(systems)}")
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, heartbeat)
-    runtime.close_last(ledger.close)
+    runtime.close_last(ledger.close, datasets.close)
     owner = claim_owner()
     processors = [_serve_system(runtime, settings, name, ledger, owner) for name in systems]
     runtime.chore(CLAIM_RENEW_S, lambda: _renew_claims(ledger, owner))

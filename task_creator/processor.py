@@ -36,6 +36,7 @@ from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
+from task_creator.alive import KeepAlive
 from task_creator.parking import Parking
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
@@ -143,7 +144,11 @@ class TaskProcessor:
         """Call the handler once: its outcome, or None when a retry has been scheduled instead."""
         try:
             resumed = entry.claim_owner is not None or entry.attempts > 0
-            returned = handler(TaskContext(task, self._options, attempt=entry.attempts + 1, resumed=resumed))
+            alive = KeepAlive(task, entry.record_id, self._publish)
+            context = TaskContext(
+                task, self._options, attempt=entry.attempts + 1, resumed=resumed, keep_alive=alive
+            )
+            returned = handler(context)
         except PermanentError as err:
             return outcome_of_error(err, attempts=entry.attempts + 1)
         except Exception as err:

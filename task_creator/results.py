@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.actions.outcomes import BpmnError, Complete, HandlerOutcome, Tracked
 from core.contracts import (
+    AliveOutcome,
     BpmnErrorOutcome,
     CompleteOutcome,
     FailureOutcome,
@@ -17,6 +18,7 @@ from core.contracts.result import typed
 from core.errors import BusinessError, ContractError, PermanentError
 
 ResultOutcome = CompleteOutcome | FailureOutcome | BpmnErrorOutcome | TrackedOutcome
+RecordOutcome = ResultOutcome | AliveOutcome  # what may travel on <system>.sent.queue
 
 
 def outcome_of(result: HandlerOutcome) -> ResultOutcome:
@@ -55,7 +57,7 @@ def outcome_of_error(error: Exception, *, attempts: int) -> ResultOutcome:
 
 
 def result_message(
-    task: TaskMessage, outcome: ResultOutcome, *, record_id: str, attempts: int
+    task: TaskMessage, outcome: RecordOutcome, *, record_id: str, attempts: int
 ) -> ResultMessage:
     return ResultMessage(
         external_task_id=task.task.id,
@@ -72,6 +74,7 @@ def result_message(
             lock_duration_ms=task.task.lock_duration_ms,
             caught_error_codes=task.activity.caught_error_codes,
             catches_all_errors=task.activity.catches_all_errors,
+            answers_gateway=task.activity.answers_gateway or None,
         ),
         attempts=attempts,
     )

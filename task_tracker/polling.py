@@ -48,7 +48,11 @@ class SystemPoller:
         for start in range(0, len(entries), size):
             batch = entries[start : start + size]
             by_task = {e.external_task_id: e for e in batch}
-            outcomes = self.tracker.check([tracked_item(e) for e in batch])
+            refs = {e.external_task_id: _task_ref(e) for e in batch}
+            items = [
+                tracked_item(e, answers_gateway=bool(refs[e.external_task_id].answers_gateway)) for e in batch
+            ]
+            outcomes = self.tracker.check(items)
             for task_id, outcome in outcomes.items():
                 entry = by_task.get(task_id)
                 if entry is None:
@@ -59,7 +63,7 @@ class SystemPoller:
                     message_id=entry.message_id,
                     result_id=entry.record_id,
                     system=self.system,
-                    task=_task_ref(entry),
+                    task=refs[task_id],
                 )
                 what = self._settler.settle(result)
                 settled += 1

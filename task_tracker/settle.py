@@ -17,7 +17,14 @@ from loguru import logger
 
 from core.camunda import EnginePort
 from core.camunda.variables import TypedValue
-from core.contracts import BpmnErrorOutcome, CompleteOutcome, FailureOutcome, ResultMessage, TrackedOutcome
+from core.contracts import (
+    AliveOutcome,
+    BpmnErrorOutcome,
+    CompleteOutcome,
+    FailureOutcome,
+    ResultMessage,
+    TrackedOutcome,
+)
 from core.contracts.base import TypedVariable
 from core.errors import CamundaConflict, CamundaNotFound, ContractError
 from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
@@ -25,6 +32,7 @@ from core.tracking import TrackedItem
 from task_tracker.gone import Settling, Verdict
 
 DEFAULT_MAX_RETRIES = 3
+DEFAULT_LOCK_MS = 300_000  # an alive record that names no lock length
 RETRY_TIMEOUT_MS = 30_000
 
 GoneHook = Callable[[str, str], Verdict]  # (task id, engine's message) → what it meant
@@ -77,12 +85,22 @@ class Settler:
                 if self._on_tracked:
                     self._on_tracked(self._ledger.get(task_id) or entry)
             return "tracked"
+        if isinstance(outcome, AliveOutcome):
+            return self._extend(result, outcome, entry, worker_id)
         if isinstance(outcome, CompleteOutcome):
             self._client.complete(task_id, worker_id, _values(outcome.variables))
             return self._done(task_id, TaskState.COMPLETED, "completed")
         if isinstance(outcome, BpmnErrorOutcome):
             return self._bpmn_error(result, outcome, worker_id)
         return self._failure(result, outcome, worker_id)
+
+    def _extend(
+        self, result: ResultMessage, outcome: AliveOutcome, entry: LedgerEntry | None, worker_id: str
+    ) -> str:
+        """A long action is still at work: its lock lives on, nothing else changes."""
+        duration = outcome.lock_duration_ms or (entry.lock_duration_ms if entry else None)
+        self._client.extend_lock(result.external_task_id, worker_id, duration or DEFAULT_LOCK_MS)
+        return "extended"
 
     def _bpmn_error(self, result: ResultMessage, outcome: BpmnErrorOutcome, worker_id: str) -> str:
         task_id = result.external_task_id
@@ -150,7 +168,7 @@ def _values(variables: Mapping[str, TypedVariable]) -> dict[str, Any]:
     return {name: TypedValue(var.type, var.value, var.valueInfo or {}) for name, var in variables.items()}
 
 
-def tracked_item(entry: LedgerEntry) -> TrackedItem:
+def tracked_item(entry: LedgerEntry, *, answers_gateway: bool = False) -> TrackedItem:
     return TrackedItem(
         external_task_id=entry.external_task_id,
         external_id=entry.external_id or "",
@@ -158,4 +176,5 @@ def tracked_item(entry: LedgerEntry) -> TrackedItem:
         process_instance_id=entry.process_instance_id,
         activity_id=entry.activity_id,
         topic=entry.topic,
+        answers_gateway=answers_gateway,
     )

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from core.config.models import CamundaConfig
+from core.contracts.task import ANSWER_EXPECTED_PROPERTY
 
 
 class Strict(BaseModel):
@@ -58,7 +59,7 @@ class ConditionSettings(Strict):
     gateway_variable: str = "{gateway_id}"
     question_prefix: str = "Выяснить: "
     # Properties put on the answering task so the worker knows a result is expected.
-    expected_property: str | None = "UF_RESULT_EXPECTED"
+    expected_property: str | None = ANSWER_EXPECTED_PROPERTY
     question_property: str | None = "UF_RESULT_QUESTION"
 
 

@@ -213,3 +213,11 @@ class AppSettings(Strict):
         if self.ledger.dsn:
             return self.ledger.dsn.get_secret_value()
         return f"sqlite:///{(self.state_dir / 'ledger.sqlite3').resolve()}"
+
+    def datasets_dsn(self) -> str:
+        """Datasets live in the ledger's database family: an SQLite file beside it, or its PostgreSQL."""
+        ledger = self.ledger_dsn()
+        if ledger.startswith("sqlite:///"):
+            beside = Path(ledger[len("sqlite:///") :]).parent
+            return f"sqlite:///{beside / 'datasets.sqlite3'}"
+        return ledger

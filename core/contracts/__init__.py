@@ -6,6 +6,7 @@ Both are versioned by their ``schema`` field, published as JSON Schema under
 """
 
 from core.contracts.result import (
+    AliveOutcome,
     BpmnErrorOutcome,
     CompleteOutcome,
     FailureOutcome,
@@ -27,6 +28,7 @@ from core.contracts.task import (
 
 __all__ = [
     "ActivityInfo",
+    "AliveOutcome",
     "BpmnErrorOutcome",
     "CompleteOutcome",
     "ExternalTaskInfo",

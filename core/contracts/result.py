@@ -45,6 +45,13 @@ class BpmnErrorOutcome(Contract):
     variables: dict[str, TypedVariable] = Field(default_factory=dict)
 
 
+class AliveOutcome(Contract):
+    """A long action is still working: extend the engine lock (by ``lock_duration_ms`` if given)."""
+
+    kind: Literal["alive"] = "alive"
+    lock_duration_ms: int | None = Field(default=None, gt=0)
+
+
 class TrackedReference(Contract):
     id: str
     url: str | None = None
@@ -56,7 +63,8 @@ class TrackedOutcome(Contract):
 
 
 Outcome = Annotated[
-    CompleteOutcome | FailureOutcome | BpmnErrorOutcome | TrackedOutcome, Field(discriminator="kind")
+    CompleteOutcome | FailureOutcome | BpmnErrorOutcome | TrackedOutcome | AliveOutcome,
+    Field(discriminator="kind"),
 ]
 
 
@@ -71,6 +79,7 @@ class TaskRef(Contract):
     lock_duration_ms: int | None = None
     caught_error_codes: list[str] | None = None
     catches_all_errors: bool | None = None
+    answers_gateway: bool | None = None
 
 
 class ResultMessage(Contract):

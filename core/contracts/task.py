@@ -35,6 +35,10 @@ class ProcessInfo(Contract):
     documentation: str | None = None
 
 
+# camunda_sync marks the task whose result decides a yes/no gateway with this property.
+ANSWER_EXPECTED_PROPERTY = "UF_RESULT_EXPECTED"
+
+
 class ActivityInfo(Contract):
     id: str
     instance_id: str | None = None
@@ -51,6 +55,10 @@ class ActivityInfo(Contract):
 
     def catches(self, code: str) -> bool:
         return self.catches_all_errors or code in self.caught_error_codes
+
+    @property
+    def answers_gateway(self) -> bool:
+        return self.extension_properties.get(ANSWER_EXPECTED_PROPERTY, "").strip().lower() == "true"
 
 
 class RoutingInfo(Contract):

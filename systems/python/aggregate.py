@@ -3,7 +3,10 @@
     data.group_by = campaign_id                 (or "advert.id, day"; dotted paths allowed)
     data.metrics  = {"total_views": "sum:views", "avg_ctr": "avg:ctr", "n": "count"}
 
-One result object per group: the group fields (named by their paths) then the metrics,
+    data.compute  = {"ctr": "total_clicks / total_views * 100"}   (optional, see .expressions)
+
+One result object per group: the group fields (named by their paths), the metrics, then the
+computed fields (ratios of the group's sums; later ones may use earlier ones),
 sorted by the group values (nulls, then booleans, numbers, text). Without ``data.group_by``
 there is one total row. Missing and null values are skipped, not counted as 0: ``avg`` divides by the values present,
 and a metric with no values at all is null. ``count`` counts rows, ``count:<field>`` counts
@@ -20,11 +23,13 @@ from typing import Any
 
 from core.errors import PermanentError
 from core.paths import MISSING, get_path
+from systems.python.expressions import Expression
 from systems.python.properties import as_json, invalid, property_label
 
 HANDLER = "data.aggregate"
 FUNCTIONS = ("sum", "avg", "min", "max", "count")
 METRICS = "data.metrics"
+COMPUTE = "data.compute"
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,29 @@ def _metric(name: str, text: Any, label: str) -> Metric:
     if function.lower() != "count" and not field:
         raise invalid(HANDLER, label, f'metric {name!r}: {function} needs a field, e.g. "{function}:views"')
     return Metric(name, function.lower(), field or None)
+
+
+def parse_compute(raw: str, group_by: Sequence[str], metrics: Sequence[Metric]) -> dict[str, Expression]:
+    """Check ``data.compute``: names new fields, expressions over the group's fields and metrics."""
+    if not raw.strip():
+        return {}
+    label = property_label(COMPUTE)
+    spec = as_json(raw, dict, HANDLER, label)
+    taken = set(group_by) | {metric.name for metric in metrics}
+    computed: dict[str, Expression] = {}
+    for name, text in spec.items():
+        if name in taken:
+            raise invalid(HANDLER, label, f"field {name!r} is already a group field or a metric")
+        computed[str(name)] = Expression(text, origin=f"{HANDLER}: {label} field {name!r}")
+    return computed
+
+
+def with_computed(rows: list[dict[str, Any]], computed: Mapping[str, Expression]) -> list[dict[str, Any]]:
+    """Add the computed fields to every aggregated row, in the order they were declared."""
+    for index, row in enumerate(rows):
+        for name, expression in computed.items():
+            row[name] = expression.evaluate(row, index)
+    return rows
 
 
 def aggregate(

@@ -10,6 +10,7 @@ import pytest
 
 from core.camunda import TypedValue, encode_variables
 from core.contracts import (
+    AliveOutcome,
     BpmnErrorOutcome,
     CompleteOutcome,
     FailureOutcome,
@@ -347,3 +348,21 @@ def test_a_late_tracked_copy_does_not_reopen_a_completed_task(rig: Rig) -> None:
     assert rig.settler.settle(late) == "duplicate"
     assert rig.state() is TaskState.COMPLETED
     assert rig.tracked == []
+
+
+# -- alive: a long action keeps its lock ---------------------------------------------------------------------
+
+
+def test_an_alive_record_extends_the_lock_and_changes_nothing_else(rig: Rig) -> None:
+    route(rig.ledger, "t-1", worker_id="worker-A")
+    before = rig.state()
+    assert rig.settler.settle(result(AliveOutcome(lock_duration_ms=45_000))) == "extended"
+    assert [(c.name, c.args) for c in rig.client.calls] == [("extend_lock", ("t-1", "worker-A", 45_000))]
+    assert rig.state() == before
+
+
+def test_an_alive_record_for_a_settled_task_is_ignored(rig: Rig) -> None:
+    route(rig.ledger, "t-1", worker_id="worker-A")
+    rig.settler.settle(result(CompleteOutcome()))
+    assert rig.settler.settle(result(AliveOutcome(lock_duration_ms=45_000))) == "duplicate"
+    assert rig.engine_calls() == ["complete"]
