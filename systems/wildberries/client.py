@@ -152,11 +152,13 @@ class WildberriesClient:
     def _get(self, call: Call, params: Mapping[str, str], waiter: Waiter) -> Any:
         base = self.statistics_url if call.category == STATISTICS else self.advert_url
         name = self.account.name
+        self.pacer.pace(name, call.group, waiter)
         for _ in range(self.pacer.pacing.max_rate_limited):
-            self.pacer.pace(name, call.group, waiter)
             response = self._send(f"{base}{call.path}", params, call.what)
             if response.status_code != 429:
                 return self._answer(response, call)
+            # WB says when the next token is there; the send after that wait is the slot this call
+            # already took, so it goes out without pacing again. The full bucket slows other tasks.
             wait = ratelimit_retry_s(response.headers)
             self.pacer.refused(name, call.group)
             waiter.wait(self.pacer.interval_s(call.group) if wait is None else wait, f"{call.what} 429")
