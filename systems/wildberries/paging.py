@@ -2,13 +2,15 @@
 
 WB answers rows changed *at or after* ``dateFrom``, ordered by ``lastChangeDate``, capped per
 answer; the next ``dateFrom`` is the last row's ``lastChangeDate``. So the rows that share the
-boundary time come again on the next page: the cursor remembers their ids (``srid`` for
-orders, ``saleID`` for sales) and they are dropped. The cursor is stored with every chunk
+boundary time come again on the next page: they are dropped by id (``srid`` for orders,
+``saleID`` for sales), as is any row already stored by this run (one changed again while the
+pull went on keeps its first version here; the next pull brings the change). The cursor
+remembers the boundary ids, so a resumed run drops them too. The cursor is stored with every chunk
 (``writer.append(..., cursor=...)``), so an interrupted pull resumes from the last page stored.
 
-The pull ends at ``[]``, at a page that brings nothing new (only the boundary rows again:
-against "at or after" that is how the last page looks), or at the first row changed after
-the period (``until``); rows from there on are left out.
+The pull ends at ``[]``, at a page that brings nothing new and does not move the cursor (only
+the boundary rows again: against "at or after" that is how the last page looks), or at the
+first row changed after the period (``until``); rows from there on are left out.
 """
 
 from __future__ import annotations
@@ -61,11 +63,17 @@ def changed_at(row: Row, what: str) -> datetime:
     return moment.astimezone(MOSCOW).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def next_page(rows: Sequence[Row], cursor: Cursor, key: str, until: datetime | None, what: str) -> Page:
-    """What one answer adds, where the next request starts, and whether the pull is over."""
+def next_page(
+    rows: Sequence[Row], cursor: Cursor, key: str, until: datetime | None, what: str, known: set[str]
+) -> Page:
+    """What one answer adds, where the next request starts, and whether the pull is over.
+
+    ``known``: the ids stored so far in this run (and the cursor's); the fresh ones are added.
+    """
     if not rows:
         return Page([], cursor, finished=True)
-    seen = set(cursor.seen)
+    seen = known
+    seen.update(cursor.seen)
     fresh: list[Row] = []
     reached_end = False
     for row in rows:
@@ -84,5 +92,7 @@ def next_page(rows: Sequence[Row], cursor: Cursor, key: str, until: datetime | N
     if last == cursor.date_from:
         boundary = [*cursor.seen, *boundary]
     dropped = len(rows) - len(fresh)
-    finished = reached_end or not fresh
+    # Nothing new and no step forward: only the boundary rows came again. (Nothing new but a
+    # later boundary can happen when rows stored earlier changed again: paging goes on.)
+    finished = reached_end or (not fresh and last == cursor.date_from)
     return Page(fresh, Cursor(last, tuple(dict.fromkeys(boundary))), finished, dropped)

@@ -58,11 +58,10 @@ class StatisticsPull:
         writer = self.shared.writer(feed.kind, task)
         cursor = Cursor.decode(writer.last_cursor(), period.begin.isoformat())
         waiter = self.shared.waiter(task)
-        pages = 0
+        pages, known = 0, set[str]()  # ids stored by this run: a row seen twice is stored once
         while True:
-            page = next_page(
-                feed.fetch(client, cursor.date_from, waiter), cursor, feed.key, until, feed.topic
-            )
+            answer = feed.fetch(client, cursor.date_from, waiter)
+            page = next_page(answer, cursor, feed.key, until, feed.topic, known)
             pages += 1
             if page.fresh:
                 writer.append(f"dateFrom={cursor.date_from}", page.fresh, page.next.encode())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import responses
 
 from core.actions.outcomes import Complete, HandlerOutcome
 from core.actions.router import Handler
@@ -17,8 +18,18 @@ from core.datasets import DatasetRef, DatasetStore, dataset_id_for, open_store
 from core.errors import PermanentError, RetryableError, TransportFailure
 from systems.wildberries import build_router
 from systems.wildberries.errors import WildberriesAuthError
+from systems.wildberries.settings import load_settings
 from systems.wildberries.shared import Shared
-from tests.fixtures.wildberries.support import ENV, TODAY, Sandbox, context, running_sandbox, shared
+from tests.fixtures.wildberries.support import (
+    ENV,
+    STATISTICS,
+    TODAY,
+    Sandbox,
+    context,
+    options,
+    running_sandbox,
+    shared,
+)
 from tools.sandbox.wildberries import feed
 from tools.sandbox.wildberries.accounts import ACCOUNTS
 from tools.sandbox.wildberries.campaigns import ANOMALY_DAYS, STATS_STATUSES, campaigns, day_metrics
@@ -300,3 +311,24 @@ def test_an_interrupted_sales_pull_resumes_from_the_last_cursor(
     assert [row["saleID"] for row in rows] == [row["saleID"] for row in expected]
     date_froms = [call["params"]["dateFrom"] for call in sandbox.calls("sales")]
     assert len(date_froms) == len(set(date_froms))  # no page was asked for twice
+
+
+@responses.activate
+def test_orders_page_until_an_empty_answer(store: DatasetStore) -> None:
+    url = f"{STATISTICS}/api/v1/supplier/orders"
+    responses.get(url, json=[order("a", "2026-02-28T10:00:00"), order("b", "2026-02-28T10:30:00")])
+    responses.get(url, json=[order("b", "2026-02-28T10:30:00"), order("c", "2026-02-28T11:00:00")])
+    responses.get(url, json=[])
+    local = shared(load_settings(options()), store)
+    variables = run(local, "wb.orders")  # default period: yesterday
+    assert [row["srid"] for row in rows_of(store, variables["wb_orders"])] == ["a", "b", "c"]
+    assert [call.request.params["dateFrom"] for call in responses.calls] == [
+        "2026-02-28",
+        "2026-02-28T10:30:00",
+        "2026-02-28T11:00:00",
+    ]
+    assert variables["wb_orders"]["time_from"] == variables["wb_orders"]["time_to"] == "2026-02-28"
+
+
+def order(srid: str, changed: str) -> dict[str, Any]:
+    return {"srid": srid, "lastChangeDate": changed, "date": changed, "nmId": 1}

@@ -1,5 +1,5 @@
-"""Chunking maths (≤ 50 ids, ≤ 31 days), periods, and pacing on a fake clock: waits keep the
-lock alive, stay within the task's budget, and a 429 wait spends no attempt."""
+"""Chunking maths (≤ 50 ids, ≤ 31 days), periods, paging by lastChangeDate, and pacing on a fake
+clock: waits keep the lock alive, stay within the task's budget, and a 429 wait spends no attempt."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 import responses
 
 from core.errors import ConfigError
-from systems.wildberries.errors import WildberriesTransient
+from systems.wildberries.errors import WildberriesProtocolError, WildberriesTransient
 from systems.wildberries.pacing import Pacer, Waiter
+from systems.wildberries.paging import Cursor, next_page
 from systems.wildberries.periods import Period, moscow_today, relative, to_date
 from systems.wildberries.plan import MAX_IDS, fullstats_plan, id_chunks
 from systems.wildberries.settings import Pacing, load_settings
@@ -184,3 +185,106 @@ def test_a_429_wait_is_spent_inside_the_call_alive_not_as_an_attempt() -> None:
     assert len(responses.calls) == 3
     assert waiter.waited_s == pytest.approx(24)  # what WB asked for, no pacing on top
     assert len(clock.alive_at) >= 6  # 12 s in slices of 5 s, twice
+
+
+# -- paging by lastChangeDate ----------------------------------------------------------------
+
+
+def order(srid: str, changed: str) -> dict[str, str]:
+    return {"srid": srid, "lastChangeDate": changed}
+
+
+def test_boundary_rows_that_come_again_are_dropped_and_remembered_in_the_cursor() -> None:
+    known: set[str] = set()
+    first = next_page(
+        [
+            order("a", "2026-01-01T10:00:00"),
+            order("b", "2026-01-01T10:30:00"),
+            order("c", "2026-01-01T10:30:00"),
+        ],
+        Cursor("2026-01-01"),
+        "srid",
+        None,
+        "orders",
+        known,
+    )
+    assert [row["srid"] for row in first.fresh] == ["a", "b", "c"] and not first.finished
+    assert first.next == Cursor("2026-01-01T10:30:00", ("b", "c"))
+    second = next_page(
+        [
+            order("b", "2026-01-01T10:30:00"),
+            order("c", "2026-01-01T10:30:00"),
+            order("d", "2026-01-01T10:30:00"),
+        ],
+        first.next,
+        "srid",
+        None,
+        "orders",
+        known,
+    )
+    assert [row["srid"] for row in second.fresh] == ["d"] and second.dropped == 2
+    assert second.next == Cursor("2026-01-01T10:30:00", ("b", "c", "d"))  # same time: the group grows
+    last = next_page(
+        [
+            order("b", "2026-01-01T10:30:00"),
+            order("c", "2026-01-01T10:30:00"),
+            order("d", "2026-01-01T10:30:00"),
+        ],
+        second.next,
+        "srid",
+        None,
+        "orders",
+        known,
+    )
+    assert last.fresh == [] and last.finished  # only the boundary again: done
+
+
+def test_an_empty_answer_ends_the_pull_and_a_row_past_the_period_ends_it_too() -> None:
+    assert next_page([], Cursor("x"), "srid", None, "orders", set()).finished
+    until = datetime(2026, 1, 2)
+    page = next_page(
+        [
+            order("a", "2026-01-01T23:30:00"),
+            order("b", "2026-01-02T00:00:00"),
+            order("c", "2026-01-02T00:30:00"),
+        ],
+        Cursor("2026-01-01"),
+        "srid",
+        until,
+        "orders",
+        set(),
+    )
+    assert [row["srid"] for row in page.fresh] == ["a"] and page.finished
+
+
+def test_a_page_of_rows_changed_again_moves_on_without_storing_them_twice() -> None:
+    known = {"a", "b"}
+    page = next_page(
+        [order("a", "2026-01-03T10:00:00"), order("b", "2026-01-03T11:00:00")],
+        Cursor("2026-01-03T09:00:00"),
+        "srid",
+        None,
+        "orders",
+        known,
+    )
+    assert page.fresh == [] and not page.finished and page.next.date_from == "2026-01-03T11:00:00"
+
+
+def test_the_cursor_survives_storage_and_a_missing_one_starts_at_the_period() -> None:
+    cursor = Cursor("2026-01-01T10:30:00", ("b", "c"))
+    assert Cursor.decode(cursor.encode(), "2026-01-01") == cursor
+    assert Cursor.decode(None, "2026-01-01") == Cursor("2026-01-01")
+
+
+def test_rows_without_an_id_or_a_readable_change_time_are_protocol_errors() -> None:
+    with pytest.raises(WildberriesProtocolError, match="no srid"):
+        next_page([{"lastChangeDate": "2026-01-01T00:00:00"}], Cursor("x"), "srid", None, "orders", set())
+    with pytest.raises(WildberriesProtocolError, match="lastChangeDate"):
+        next_page(
+            [{"srid": "a", "lastChangeDate": "soon"}],
+            Cursor("x"),
+            "srid",
+            datetime(2026, 1, 2),
+            "orders",
+            set(),
+        )
