@@ -43,7 +43,7 @@ def period_of(task: TaskContext, today: date, default: str) -> Period:
 def _date_input(task: TaskContext, name: str) -> date | None:
     value: Any = task.variables.get(name)
     source = f"variable {name!r}"
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         value = task.properties.get(f"wb.{name}", "").strip() or None
         source = f"property 'wb.{name}'"
     if value is None:
