@@ -7,8 +7,9 @@ compute the exact rows the sandbox serves. Stats cover the ``WINDOW_DAYS`` days 
 - index ``i`` has status ``STATUS_CYCLE[i % 12]``: active 9, paused 11, finished 7, plus
   ready 4 (never ran, no stats) and deleted -1 (ran, but fullstats refuses it);
 - type 8 (single bid, obsolete) every fifth, else 9; payment ``cpc`` every third, else ``cpm``;
-- ``ANOMALY_INDEX`` (active) spends five times its usual sum and takes no orders over the
-  last ``ANOMALY_DAYS`` days: the case a monitoring process should catch.
+- ``ANOMALY_INDEX`` (active) spends 6,000–9,000 RUB a day and takes no orders over the last
+  ``ANOMALY_DAYS`` days: the case a monitoring process should catch, even over one day (every
+  other campaign spends less than 5,000 a day).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ STATUS_CYCLE = (9, 11, 9, 7, 9, 4, 11, 9, 7, 9, -1, 9)
 STATS_STATUSES = (7, 9, 11)  # fullstats serves these only
 ANOMALY_INDEX = 2
 ANOMALY_DAYS = 7
+ANOMALY_SPEND = (6000.0, 9000.0)  # RUB a day: one day alone passes a 5,000 threshold
 COUNTS = ("views", "clicks", "atbs", "orders", "shks", "canceled")
 MONEY = ("sum", "sum_price")
 METRICS = ("views", "clicks", "ctr", "cpc", "sum", "atbs", "orders", "cr", "shks", "sum_price", "canceled")
@@ -104,7 +106,7 @@ def day_metrics(seed: int, campaign: Campaign, day: date, today: date) -> Metric
     views = rng.randint(300, 3000)
     clicks = round(views * rng.uniform(0.02, 0.08))
     if campaign.payment_type == "cpc":
-        spent = clicks * rng.uniform(5, 25)
+        spent = clicks * rng.uniform(5, 20)  # at most 4,800 a day: below the demo's 5,000 threshold
     else:
         spent = views / 1000 * rng.uniform(150, 400)
     atbs = rng.randint(0, clicks // 4)
@@ -112,8 +114,9 @@ def day_metrics(seed: int, campaign: Campaign, day: date, today: date) -> Metric
     shks = orders + (rng.randint(0, 1) if orders else 0)
     price = rng.uniform(500, 3000)
     canceled = rng.randint(0, orders // 3)
+    runaway = rng.uniform(ANOMALY_SPEND[0], ANOMALY_SPEND[1])  # drawn always: the sequence stays put
     if campaign.anomaly and (today - day).days <= ANOMALY_DAYS:
-        spent, orders, shks, canceled = spent * 5, 0, 0, 0
+        spent, orders, shks, canceled = runaway, 0, 0, 0
     counts = {"views": views, "clicks": clicks, "atbs": atbs, "orders": orders, "shks": shks}
     return with_ratios({**counts, "canceled": canceled, "sum": spent, "sum_price": shks * price})
 
