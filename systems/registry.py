@@ -16,6 +16,7 @@ from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 from systems.bitrix24.descriptor import DESCRIPTOR as BITRIX24
 from systems.dadata.descriptor import DESCRIPTOR as DADATA
+from systems.ozon.descriptor import DESCRIPTOR as OZON
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.storage.descriptor import DESCRIPTOR as STORAGE
@@ -23,7 +24,7 @@ from systems.wildberries.descriptor import DESCRIPTOR as WILDBERRIES
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, PYTHON, SMSAERO, STORAGE, WILDBERRIES, YANDEXGPT)}
+    {d.name: d for d in (BITRIX24, DADATA, OZON, PYTHON, SMSAERO, STORAGE, WILDBERRIES, YANDEXGPT)}
 )
 
 SOURCE = "config/systems.yaml"

@@ -10,8 +10,11 @@ from typing import Any
 import click
 
 from camunda_sync.cli.common import CliContext, CliFailure, pass_cli, read_file, write_file
+from camunda_sync.config.routing import exchanger_routing
 from camunda_sync.convert import ConversionOptions, ConversionReport, convert_bpmn
 from camunda_sync.storm.models import Assignee, assignees_from_edges
+from core.config.models import RoutingRule
+from core.errors import ConfigError
 
 
 @click.command()
@@ -47,6 +50,8 @@ def convert(
         process_id=process_id,
         process_name=process_name,
         assignees=_read_assignees(assignees) if assignees else {},
+        routing=_routing(),
+        tenant_id=cli.config().deploy.tenant_id,
     )
     result = convert_bpmn(read_file(source), cli.config().converter, options, source=source.name)
     if output is None:
@@ -78,3 +83,11 @@ def _read_assignees(path: Path) -> dict[str, list[Assignee]]:
             for k, v in data.items()
         }
     raise CliFailure(f"{path}: expected a list of assignee edges or an object of element ids")
+
+
+def _routing() -> list[RoutingRule] | None:
+    """Exchanger's routing, for yes/no answers in the routed system's own variable."""
+    try:
+        return exchanger_routing()
+    except ConfigError as err:
+        raise CliFailure(f"cannot read Exchanger's routing: {err}") from None

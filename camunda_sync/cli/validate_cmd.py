@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from camunda_sync.cli.common import CliContext, CliFailure, CliInvalid, pass_cli, read_file
+from camunda_sync.config.routing import exchanger_routing
 from camunda_sync.validate import ValidationReport, validate_bpmn
-from core.config.loader import CONFIG_DIR_ENV, load_settings
+from core.config.loader import CONFIG_DIR_ENV
 from core.config.models import RoutingRule
 from core.errors import ConfigError
 
@@ -79,12 +79,7 @@ def _print(report: ValidationReport) -> None:
 
 def _routing_rules(folder: Path | None) -> list[RoutingRule] | None:
     """Exchanger's routing rules, read by its own loader; None where there is no Exchanger config."""
-    chosen = folder or Path(os.environ.get(CONFIG_DIR_ENV) or "config")
-    if not (chosen / "routing.yaml").is_file():
-        if folder is not None:
-            raise CliFailure(f"{chosen / 'routing.yaml'} does not exist")
-        return None  # camunda_sync runs without Exchanger here: nothing to check against
     try:
-        return load_settings(chosen).routing
+        return exchanger_routing(folder)
     except ConfigError as err:
         raise CliFailure(f"cannot check routing: {err}") from None

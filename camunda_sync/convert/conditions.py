@@ -1,13 +1,18 @@
 """Conditions on the flows out of exclusive and inclusive gateways, read from the flows' names.
 
-A flow named yes/no (да/нет, configurable) gets ``result == yes_value`` / ``!=`` on the
-result variable of the task that answers the gateway (see :mod:`answers`); any other name
-gets ``result == '<name>'``.
+A flow named yes/no (да/нет, configurable) tests the answer of the task before the gateway
+(see :mod:`answers`): when that task routes to a people-work system that names its answer
+variable (Bitrix24 ``bitrix_answer``, OpenProject ``op_approved``; see :mod:`system_answers`)
+yes is ``answer == true`` and no ``answer != true`` (an empty answer takes the no branch);
+otherwise yes/no are ``result == yes_value`` / ``!=`` on the task's result variable. Any
+other name gets ``result == '<name>'``.
 The engine refuses an exclusive gateway with an unconditioned flow that is not the default,
 so a single unnamed flow becomes the default and anything else is reported.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -16,6 +21,7 @@ from camunda_sync.convert.answers import find_answer
 from camunda_sync.convert.document import BpmnDocument
 from camunda_sync.convert.extensions import add_properties
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.system_answers import SystemAnswers
 from camunda_sync.convert.xmltext import squash
 from core.bpmn.namespaces import BPMN_MODEL, XSI, bpmn, bpmn_children, local_name
 
@@ -23,7 +29,11 @@ DECIDING = ("exclusiveGateway", "inclusiveGateway")
 
 
 def add_conditions(
-    doc: BpmnDocument, process: etree._Element, settings: ConverterSettings, report: ConversionReport
+    doc: BpmnDocument,
+    process: etree._Element,
+    settings: ConverterSettings,
+    report: ConversionReport,
+    answers: SystemAnswers | None = None,
 ) -> None:
     for gateway in list(process.iter(*(bpmn(kind) for kind in DECIDING))):
         outgoing = _flows(process, "sourceRef", gateway.get("id"))
@@ -33,7 +43,8 @@ def add_conditions(
         kinds = {f.get("id"): _kind(f, settings.conditions) for f in pending}
         labelled = [f for f in pending if kinds[f.get("id")]]
         if labelled and settings.conditions.enabled:
-            _condition_labelled(doc, process, gateway, labelled, kinds, settings, report)
+            context = _Context(doc, process, settings, report, answers)
+            _condition_labelled(context, gateway, labelled, kinds)
         _handle_unlabelled(gateway, [f for f in pending if not kinds[f.get("id")]], report)
     _warn_labels_on_parallel(process, settings.conditions, report)
 
@@ -57,18 +68,32 @@ def _kind(flow: etree._Element, settings: ConditionSettings) -> str | None:
     return "label" if settings.label_conditions else None
 
 
+@dataclass(frozen=True)
+class _Context:
+    doc: BpmnDocument
+    process: etree._Element
+    settings: ConverterSettings
+    report: ConversionReport
+    answers: SystemAnswers | None
+
+
 def _condition_labelled(
-    doc: BpmnDocument,
-    process: etree._Element,
+    context: _Context,
     gateway: etree._Element,
     labelled: list[etree._Element],
     kinds: dict[str | None, str | None],
-    settings: ConverterSettings,
-    report: ConversionReport,
 ) -> None:
-    answer = find_answer(doc, process, gateway, settings, report)
+    settings, report = context.settings, context.report
+    answer = find_answer(context.doc, context.process, gateway, settings, report)
+    system_answer = None
+    if answer.task is not None and context.answers is not None:
+        system_answer = context.answers.of(answer.task, context.process.get("id"))
     for flow in labelled:
-        expression = _expression(answer.variable, kinds[flow.get("id")] or "", flow, settings.conditions)
+        kind = kinds[flow.get("id")] or ""
+        if system_answer is not None and kind in ("yes", "no"):
+            expression = _boolean_expression(system_answer.variable, kind)
+        else:
+            expression = _expression(answer.variable, kind, flow, settings.conditions)
         _set_condition(flow, expression)
         report.change("condition", flow.get("id"), f"{squash(flow.get('name'))!r}: {expression}")
     if answer.task is not None:
@@ -93,6 +118,12 @@ def _expression(variable: str, kind: str, flow: etree._Element, settings: Condit
     value = settings.yes_value if kind in ("yes", "no") else squash(flow.get("name"))
     operator = "!=" if kind == "no" else "=="
     return f"${{execution.getVariable('{_juel(variable)}') {operator} '{_juel(value)}'}}"
+
+
+def _boolean_expression(variable: str, kind: str) -> str:
+    """Yes when the person answered yes; no otherwise, an empty answer included."""
+    operator = "!=" if kind == "no" else "=="
+    return f"${{execution.getVariable('{_juel(variable)}') {operator} true}}"
 
 
 def _juel(text: str) -> str:

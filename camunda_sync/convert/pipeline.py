@@ -28,9 +28,11 @@ from camunda_sync.convert.processes import (
     rename_process,
 )
 from camunda_sync.convert.report import ConversionReport
+from camunda_sync.convert.system_answers import SystemAnswers
 from camunda_sync.convert.tasks import convert_tasks
 from camunda_sync.storm.models import Assignee
 from core.bpmn.namespaces import engine_attribute
+from core.config.models import RoutingRule
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class ConversionOptions:
     process_id: str | None = None  # new id (definition key) for that process
     process_name: str | None = None  # name for it when it has none
     assignees: Mapping[str, Sequence[Assignee]] = field(default_factory=dict)
+    # Exchanger's routing: yes/no gateways then test the answer variable of the routed system.
+    routing: Sequence[RoutingRule] | None = None
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,9 @@ def convert_bpmn(
     convert_tasks(doc, settings, options.assignees, report)
     fill_empty_timers(doc, settings, report)
     fill_event_refs(doc, settings, report)
+    answers = SystemAnswers(options.routing, options.tenant_id) if options.routing is not None else None
     for each in doc.processes:
-        add_conditions(doc, each, settings, report)
+        add_conditions(doc, each, settings, report, answers)
     return _finish(doc, report)
 
 

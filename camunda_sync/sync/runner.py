@@ -10,6 +10,7 @@ from typing import Literal
 from loguru import logger
 
 from camunda_sync.config.models import CamundaSyncConfig
+from camunda_sync.config.routing import exchanger_routing
 from camunda_sync.convert import ConversionOptions, ConversionResult, convert_bpmn
 from camunda_sync.deploy import deploy
 from camunda_sync.errors import StormAuthError, StormRateLimited, SyncError, ValidationFailed
@@ -44,6 +45,8 @@ def convert_diagram(config: CamundaSyncConfig, source: DiagramSource, diagram: D
         process_id=process_key(config.deploy.process_key_template, diagram.summary),
         process_name=diagram.name,
         assignees=source.get_assignees(diagram.id) if config.stormbpmn.api == "internal" else {},
+        routing=exchanger_routing(),
+        tenant_id=config.deploy.tenant_id,
     )
     data = diagram.xml.encode("utf-8")
     return convert_bpmn(data, config.converter, options, source=resource_name(diagram.summary))
@@ -99,16 +102,7 @@ class SyncRunner:
         return self._deploy(diagram, revision, xml, warnings)
 
     def _convert_and_check(self, diagram: Diagram, *, dry_run: bool) -> tuple[bytes, list[str]]:
-        options = ConversionOptions(
-            process_id=process_key(self.config.deploy.process_key_template, diagram.summary),
-            process_name=diagram.name,
-            assignees=self.source.get_assignees(diagram.id)
-            if self.config.stormbpmn.api == "internal"
-            else {},
-        )
-        result = convert_bpmn(
-            diagram.xml.encode("utf-8"), self.config.converter, options, source=resource_name(diagram.summary)
-        )
+        result = convert_diagram(self.config, self.source, diagram)
         trial = dry_run and self.config.sync.trial_deploy_on_dry_run
         report = validate_bpmn(
             result.xml,

@@ -32,3 +32,6 @@ class SystemDescriptor:
     create_tracker: Callable[[Options], SystemTracker] | None = None
     # The model of ``systems.<name>.options``; None when the options are open to handler modules.
     settings: type[BaseModel] | None = None
+    # The Boolean variable a person's yes/no answer lands in (true = yes), for people-work
+    # systems; camunda_sync writes yes/no gateway conditions on it.
+    answer_variable: str | None = None

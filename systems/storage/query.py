@@ -1,6 +1,7 @@
-"""``storage.query``: a small aggregate of a stored table, back into process variables.
+"""``storage.query``: a small aggregate of a stored table or a dataset, back into process variables.
 
-    storage.table    = wb_campaign_days
+    storage.table    = wb_campaign_days    (or storage.dataset = wb_metrics: the variable holding
+                                            a dataset reference, to query just that run's rows)
     storage.where    = [{"field": "date", "op": ">=", "value": "2026-11-01"}]      (optional)
     storage.group_by = advert_id                                                   (optional)
     storage.metrics  = {"spend": "sum:spend", "orders": "sum:orders"}             (optional)
@@ -20,7 +21,7 @@ from typing import Any
 
 from core.actions.context import TaskContext
 from core.actions.outcomes import HandlerOutcome, complete
-from core.datasets import shared_store
+from core.datasets import DatasetRef, shared_store
 from core.errors import PermanentError
 from systems.python import aggregate, row_filter
 from systems.python.properties import reject_unknown
@@ -29,6 +30,7 @@ from systems.storage.names import table_name
 TOPIC = "storage.query"
 KNOWN = (
     "storage.table",
+    "storage.dataset",
     "storage.where",
     "storage.group_by",
     "storage.metrics",
@@ -45,18 +47,29 @@ class QueryTable:
     def __call__(self, ctx: TaskContext) -> HandlerOutcome:
         props = ctx.properties
         reject_unknown(props, "storage.", KNOWN, TOPIC)
-        table = table_name(props, TOPIC)
-        rows: list[dict[str, Any]] = list(shared_store().table_rows(table))
+        source, rows = _source_rows(ctx)
         rows = _filter(rows, props.get("storage.where", ""))
         rows = _aggregate(rows, props)
         rows = _filter(rows, props.get("storage.having", ""))
         if len(rows) > self.max_rows:
             raise PermanentError(
-                f"{TOPIC}: {len(rows)} rows from table {table!r} exceed max_query_rows={self.max_rows}; "
+                f"{TOPIC}: {len(rows)} rows from {source} exceed max_query_rows={self.max_rows}; "
                 "aggregate or filter further"
             )
         target = props.get("storage.target", "").strip() or "query"
         return complete({target: rows, f"{target}_count": len(rows)})
+
+
+def _source_rows(ctx: TaskContext) -> tuple[str, list[dict[str, Any]]]:
+    """What the query reads: a dataset named by ``storage.dataset``, else ``storage.table``."""
+    variable = ctx.properties.get("storage.dataset", "").strip()
+    if not variable:
+        table = table_name(ctx.properties, TOPIC)
+        return f"table {table!r}", list(shared_store().table_rows(table))
+    if variable not in ctx.variables:
+        raise PermanentError(f"{TOPIC}: variable {variable!r} (from storage.dataset) is missing")
+    ref = DatasetRef.from_variable(ctx.variables[variable], name=variable)
+    return f"dataset {variable!r}", list(shared_store().rows(ref))
 
 
 def _filter(rows: list[dict[str, Any]], raw: str) -> list[dict[str, Any]]:

@@ -190,3 +190,10 @@ def test_a_computed_field_may_not_shadow_a_metric(store: DatasetStore) -> None:
     }
     with pytest.raises(PermanentError, match="'views' is already a group field or a metric"):
         run(python_router({}), "data.aggregate", {"stats": DAYS}, properties=properties)
+
+
+def test_query_reads_one_run_from_its_dataset(store: DatasetStore, router: TaskRouter) -> None:
+    ref = dataset(store, DAYS)
+    properties = props(dataset="stats", metrics={"spend": "sum:sum"}, target="total")
+    result = completed(run(router, "storage.query", {"stats": ref}, properties=properties))
+    assert result == {"total": [{"spend": 6800.0}], "total_count": 1}

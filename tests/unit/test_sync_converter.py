@@ -13,6 +13,7 @@ from camunda_sync.convert.durations import duration_from_label
 from camunda_sync.errors import BpmnRefused
 from camunda_sync.storm.models import Assignee
 from camunda_sync.validate import check_structure
+from core.config.models import RoutingRule
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sync" / "storm_like.bpmn"
 B = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -138,6 +139,28 @@ def test_yes_no_conditions_use_the_preceding_task_result():
     assert yes == "${execution.getVariable('Activity_Check') == 'ok'}"
     assert no == "${execution.getVariable('Activity_Check') != 'ok'}"
     assert props(by_id(root, "Activity_Check"))["UF_RESULT_QUESTION"] == "Заявка в бюджете?"
+
+
+def test_yes_no_conditions_test_the_answer_variable_of_the_routed_people_system():
+    # Activity_Check gets the default topic bitrix24.task; routed to Bitrix24, its answer is bitrix_answer.
+    routing = [
+        RoutingRule(topic="python.*", system="python"),
+        RoutingRule(topic="bitrix24.*", system="bitrix24"),
+    ]
+    root = tree(convert(routing=routing).xml)
+    yes = by_id(root, "Flow_Yes").findtext("bpmn:conditionExpression", namespaces=NS)
+    no = by_id(root, "Flow_No").findtext("bpmn:conditionExpression", namespaces=NS)
+    assert yes == "${execution.getVariable('bitrix_answer') == true}"
+    assert no == "${execution.getVariable('bitrix_answer') != true}"
+    assert props(by_id(root, "Activity_Check"))["UF_RESULT_EXPECTED"] == "true"
+
+
+def test_a_system_without_an_answer_variable_keeps_the_generic_condition():
+    routing = [RoutingRule(topic="bitrix24.*", system="python")]
+    yes = by_id(tree(convert(routing=routing).xml), "Flow_Yes").findtext(
+        "bpmn:conditionExpression", namespaces=NS
+    )
+    assert yes == "${execution.getVariable('Activity_Check') == 'ok'}"
 
 
 def test_gateway_after_a_join_gets_a_question_task_with_layout():

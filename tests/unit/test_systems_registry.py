@@ -17,7 +17,7 @@ OURS = ("core", "systems", *SERVICES, "tools")
 
 
 def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_tracker() -> None:
-    assert {"bitrix24", "dadata", "python", "smsaero", "yandexgpt"} <= set(registry.SYSTEMS)
+    assert {"bitrix24", "dadata", "ozon", "python", "smsaero", "yandexgpt"} <= set(registry.SYSTEMS)
     for name, descriptor in registry.SYSTEMS.items():
         assert descriptor.name == name
         assert (descriptor.create_tracker is not None) == (descriptor.kind == "tracked")
@@ -25,7 +25,7 @@ def test_every_descriptor_is_registered_under_its_name_and_tracked_ones_have_a_t
 
 def test_an_unregistered_system_is_a_load_error_naming_it_and_the_known_ones() -> None:
     with pytest.raises(
-        SystemLoadError, match=r"'openproject' is not registered .*known: bitrix24, dadata, python"
+        SystemLoadError, match=r"'openproject' is not registered .*known: bitrix24, dadata, ozon, python"
     ):
         registry.create_router("openproject", {})
 

@@ -1,5 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24, DaData, YandexGPT, SMS Aero and Wildberries sandboxes,
-and, when available, the StormBPMN one.
+"""``python -m tools.sandbox``: the Bitrix24, DaData, YandexGPT, SMS Aero, Ozon and Wildberries
+sandboxes, and the StormBPMN one when available.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -22,6 +22,8 @@ from loguru import logger
 from core.logs import setup_logging
 from tools.sandbox.bitrix24 import make_server
 from tools.sandbox.dadata import make_server as make_dadata_server
+from tools.sandbox.ozon import make_server as make_ozon_server
+from tools.sandbox.ozon.state import Settings as OzonSettings
 from tools.sandbox.smsaero import make_gates
 from tools.sandbox.wildberries import make_server as make_wildberries_server
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
@@ -108,6 +110,16 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     help="Fix the sandbox's today (default: the real date in Moscow).",
 )
 @click.option("--wb-page-cap", default=500, show_default=True, help="Statistics rows per response.")
+@click.option("--ozon-port", default=8099, show_default=True, help="Ozon Seller API sandbox port.")
+@click.option(
+    "--ozon-client-id",
+    envvar="SANDBOX_OZON_CLIENT_ID",
+    default="123456",
+    show_default=True,
+    help="Its Client-Id.",
+)
+@click.option("--ozon-api-key", envvar="SANDBOX_OZON_API_KEY", default="sandbox-api-key", show_default=True)
+@click.option("--ozon-rate", default=50.0, show_default=True, help="Ozon requests per second per Client-Id.")
 def main(
     host: str,
     port: int,
@@ -132,6 +144,10 @@ def main(
     wb_time_scale: float,
     wb_today: datetime | None,
     wb_page_cap: int,
+    ozon_port: int,
+    ozon_client_id: str,
+    ozon_api_key: str,
+    ozon_rate: float,
 ) -> None:
     """Run the local imitations of the external systems until Ctrl-C or SIGTERM."""
     setup_logging("sandbox")
@@ -140,6 +156,9 @@ def main(
     }
     servers["YandexGPT"] = make_yandexgpt_server(host, yandexgpt_port, yandexgpt_folder, yandexgpt_api_key)
     servers["DaData"] = make_dadata_server(host, dadata_port)  # keys: tools/sandbox/dadata/app.py
+    servers["Ozon"] = make_ozon_server(
+        host, ozon_port, {ozon_client_id: ozon_api_key}, OzonSettings(rate_limit_rps=ozon_rate)
+    )
     servers["Wildberries"] = make_wildberries_server(
         host,
         wildberries_port,
