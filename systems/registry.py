@@ -21,10 +21,14 @@ from systems.ozon.descriptor import DESCRIPTOR as OZON
 from systems.python.descriptor import DESCRIPTOR as PYTHON
 from systems.smsaero.descriptor import DESCRIPTOR as SMSAERO
 from systems.storage.descriptor import DESCRIPTOR as STORAGE
+from systems.wildberries.descriptor import DESCRIPTOR as WILDBERRIES
 from systems.yandexgpt.descriptor import DESCRIPTOR as YANDEXGPT
 
 SYSTEMS: Mapping[str, SystemDescriptor] = MappingProxyType(
-    {d.name: d for d in (BITRIX24, DADATA, OPENPROJECT, OZON, PYTHON, SMSAERO, STORAGE, YANDEXGPT)}
+    {
+        d.name: d
+        for d in (BITRIX24, DADATA, OPENPROJECT, OZON, PYTHON, SMSAERO, STORAGE, WILDBERRIES, YANDEXGPT)
+    }
 )
 
 SOURCE = "config/systems.yaml"

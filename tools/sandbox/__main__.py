@@ -1,5 +1,5 @@
-"""``python -m tools.sandbox``: the Bitrix24, OpenProject, DaData, YandexGPT, SMS Aero and Ozon
-sandboxes and, when available, the StormBPMN one.
+"""``python -m tools.sandbox``: the Bitrix24, OpenProject, DaData, YandexGPT, SMS Aero, Ozon and
+Wildberries sandboxes, and the StormBPMN one when available.
 
 The StormBPMN sandbox (``tools/sandbox/stormbpmn.py``) starts only when it can be imported
 and ``--stormbpmn-dir`` names a folder of diagrams.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import signal
 import threading
+from datetime import datetime
 from http.server import HTTPServer
 from pathlib import Path
 from types import FrameType
@@ -26,6 +27,7 @@ from tools.sandbox.openproject import make_server as make_openproject_server
 from tools.sandbox.ozon import make_server as make_ozon_server
 from tools.sandbox.ozon.state import Settings as OzonSettings
 from tools.sandbox.smsaero import make_gates
+from tools.sandbox.wildberries import make_server as make_wildberries_server
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt_server
 
 
@@ -88,6 +90,28 @@ def _serve(name: str, server: HTTPServer) -> threading.Thread:
     "--smsaero-api-key", envvar="SANDBOX_SMSAERO_API_KEY", default="sandbox-api-key", show_default=True
 )
 @click.option("--smsaero-deliver-after-s", type=float, default=1.0, show_default=True)
+@click.option("--wildberries-port", default=8098, show_default=True, help="Wildberries sandbox port.")
+@click.option(
+    "--wb-token",
+    envvar="SANDBOX_WB_TOKEN",
+    default="sandbox-wb-token",
+    show_default=True,
+    help="Token of the account main, categories Продвижение + Статистика (env SANDBOX_WB_TOKEN).",
+)
+@click.option(
+    "--wb-time-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Speeds WB's rate limits up: 60 turns 3 requests a minute into 3 a second.",
+)
+@click.option(
+    "--wb-today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Fix the sandbox's today (default: the real date in Moscow).",
+)
+@click.option("--wb-page-cap", default=500, show_default=True, help="Statistics rows per response.")
 @click.option("--ozon-port", default=8099, show_default=True, help="Ozon Seller API sandbox port.")
 @click.option(
     "--ozon-client-id",
@@ -134,6 +158,11 @@ def main(
     smsaero_email: str,
     smsaero_api_key: str,
     smsaero_deliver_after_s: float,
+    wildberries_port: int,
+    wb_token: str,
+    wb_time_scale: float,
+    wb_today: datetime | None,
+    wb_page_cap: int,
     ozon_port: int,
     ozon_client_id: str,
     ozon_api_key: str,
@@ -159,6 +188,13 @@ def main(
         openproject_token,
         rate_limit_rps=openproject_rps,
         auto_close_after_s=openproject_auto_close_after_s,
+    servers["Wildberries"] = make_wildberries_server(
+        host,
+        wildberries_port,
+        wb_token,
+        time_scale=wb_time_scale,
+        today=wb_today.date() if wb_today else None,
+        page_cap=wb_page_cap,
     )
     storm = _stormbpmn_server(host, stormbpmn_port, stormbpmn_dir, stormbpmn_api_key)
     if storm is not None:
