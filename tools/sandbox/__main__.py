@@ -188,6 +188,7 @@ def main(
         openproject_token,
         rate_limit_rps=openproject_rps,
         auto_close_after_s=openproject_auto_close_after_s,
+    )
     servers["Wildberries"] = make_wildberries_server(
         host,
         wildberries_port,
