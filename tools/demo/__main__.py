@@ -17,7 +17,7 @@ import click
 from core.camunda import CamundaSettings, EngineAdmin
 from core.errors import ExchangerError
 from core.logs import setup_logging
-from tools.demo.config import write_demo_config
+from tools.demo.config import DEMO_SYSTEMS, write_demo_config
 from tools.demo.people import SandboxPeople
 from tools.demo.processes import ServiceGroup
 from tools.demo.sandboxes import BITRIX24_RATE, Sandboxes
@@ -25,10 +25,9 @@ from tools.demo.scenarios import ALL, Scenario
 from tools.launcher import ROOT, child_env
 
 STATE = ROOT / ".state" / "demo"
-SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero")
 SERVICES = (
     ("worker", "universal_worker", ()),
-    ("creator", "task_creator", tuple(arg for name in SYSTEMS for arg in ("--system", name))),
+    ("creator", "task_creator", tuple(arg for name in DEMO_SYSTEMS for arg in ("--system", name))),
     ("tracker", "task_tracker", ()),
 )
 

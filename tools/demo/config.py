@@ -14,6 +14,11 @@ def _read(name: str) -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "config" / name).read_text(encoding="utf-8")))
 
 
+# The systems the demo runs against its sandboxes; the others' entries and rules are left out
+# (their trackers would need credentials the demo does not have).
+DEMO_SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero")
+
+
 def write_demo_config(
     folder: Path, *, state_dir: Path, camunda_url: str, urls: dict[str, Any], bitrix24_rate: float
 ) -> Path:
@@ -27,9 +32,10 @@ def write_demo_config(
     general["camunda"]["url"] = camunda_url
     general["rabbitmq"]["prefix"] = "demo."
     general["worker"].update({"topic_discovery_interval_s": 2})
-    systems = _read("systems.yaml")["systems"]
+    systems = {k: v for k, v in _read("systems.yaml")["systems"].items() if k in DEMO_SYSTEMS}
     local_systems(systems, urls, bitrix24_rate)
     routing = _read("routing.yaml")
+    routing["rules"] = [rule for rule in routing["rules"] if rule["system"] in DEMO_SYSTEMS]
     routing["rules"][:0] = [
         {"topic": "demo.*", "system": "python"},
         {"topic": "yandexgpt.*", "system": "yandexgpt"},
