@@ -1,0 +1,146 @@
+"""The ad-analytics workflow end to end: bpmn/wb-ad-analytics.bpmn on the real engine and broker,
+worker, creator (wildberries, python, storage, bitrix24) and tracker as processes, against the
+Wildberries and Bitrix24 sandboxes. Rows are counted in the store and calls in the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from core.camunda import CamundaClient
+from core.datasets import DatasetRef, open_store
+from tests.e2e.conftest import python_system
+from tests.fixtures.bitrix24.e2e import activities, bitrix_system, finished
+from tests.fixtures.bitrix24.support import Sandbox as BitrixSandbox
+from tests.fixtures.bitrix24.support import running_sandbox as bitrix_sandbox
+from tests.fixtures.wildberries.support import ENV, TODAY, options
+from tests.fixtures.wildberries.support import Sandbox as WbSandbox
+from tests.fixtures.wildberries.support import running_sandbox as wb_sandbox
+from tests.support.suite import Suite
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SYSTEMS = ("wildberries", "python", "storage", "bitrix24")
+SERVICES = (
+    ("worker", ()),
+    ("creator", tuple(arg for name in SYSTEMS for arg in ("--system", name))),
+    ("tracker", ()),
+)
+RETRY = {"attempts": 5, "min_delay_ms": 300, "max_delay_ms": 2_000, "multiplier": 2, "jitter": 0.1}
+
+
+@pytest.fixture
+def wb() -> Iterator[WbSandbox]:
+    with wb_sandbox() as started:
+        yield started
+
+
+@pytest.fixture
+def bitrix() -> Iterator[BitrixSandbox]:
+    with bitrix_sandbox(rate=50.0, burst=50) as started:
+        yield started
+
+
+@pytest.fixture
+def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[Suite]:
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
+    yield suite
+    suite.close()
+
+
+def start(suite: Suite, wb: WbSandbox, bitrix: BitrixSandbox, key: str) -> None:
+    wildberries = {
+        "kind": "immediate",
+        "lock_duration_ms": 60_000,
+        "concurrency": 2,
+        "retry": RETRY,
+        "limits": {"rate": 1000, "burst": 1000, "max_concurrent": 4},
+        "options": options(wb.base),
+    }
+    storage = {"kind": "immediate", "lock_duration_ms": 60_000, "concurrency": 2, "retry": RETRY}
+    suite.configure(
+        systems={
+            "wildberries": wildberries,
+            "python": python_system(suite.state_dir / "effects.sqlite3"),
+            "storage": storage,
+            "bitrix24": bitrix_system(poll_interval_s=1),
+        },
+        rules=[{"topic": f"{prefix}.*", "system": system} for prefix, system in TOPICS],
+        worker={"process_definition_keys": [key]},
+    )
+    suite.extra_env.update({**ENV, "BITRIX24_WEBHOOK_URL": bitrix.webhook})
+    for name, args in SERVICES:
+        suite.start(name, *args)
+    for name, args in SERVICES:
+        suite.wait_healthy(name, *args)
+
+
+TOPICS = (("wb", "wildberries"), ("python", "python"), ("storage", "storage"), ("bitrix24", "bitrix24"))
+
+
+def deploy(camunda: CamundaClient, key: str) -> str:
+    """The shipped process under the test's own key and message name; returns the message name."""
+    message = f"run_{key}"
+    xml = (ROOT / "bpmn" / "wb-ad-analytics.bpmn").read_text(encoding="utf-8")
+    xml = xml.replace('id="wb-ad-analytics"', f'id="{key}"').replace('"wb_ad_analytics_run"', f'"{message}"')
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": xml.encode("utf-8")})
+    return message
+
+
+def run(camunda: CamundaClient, message: str, variables: dict[str, str]) -> str:
+    body: dict[str, Any] = {
+        "messageName": message,
+        "processVariables": {name: {"value": value, "type": "String"} for name, value in variables.items()},
+        "resultEnabled": True,
+    }
+    answer = requests.post(f"{camunda.settings.base_url}/message", json=body, timeout=30)
+    answer.raise_for_status()
+    return str(answer.json()[0]["processInstance"]["id"])
+
+
+def test_sixty_days_of_twelve_campaigns_are_stored_once_and_the_anomaly_reaches_bitrix24(
+    suite: Suite, wb: WbSandbox, bitrix: BitrixSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    message = deploy(camunda, key)
+    wb.fault("rate_limited", endpoint="fullstats", count=2)  # two 429s in the middle of the pull
+    start(suite, wb, bitrix, key)
+    first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
+    backfill = run(camunda, message, {"date_from": first.isoformat(), "date_to": last.isoformat()})
+    wait_for(lambda: finished(camunda, key) == 1, timeout=120, interval=1, what="the 60-day run")
+    values = camunda.history_variables(backfill)
+    stats = DatasetRef.from_variable(values["wb_fullstats"], name="wb_fullstats")
+    stored, stats_rows = stored_rows(suite, stats)
+    days = {(row["advert_id"], row["date"]) for row in stats_rows}
+    assert len(days) == len(stats_rows) == values["stored_table_rows"] == len(stored) > 0
+    window = {(first + timedelta(days=n)).isoformat() for n in range(60)}
+    assert {row["date"][:10] for row in stats_rows} <= window
+    served = wb.state()["fullstats_served"]
+    assert served and set(served.values()) == {1}  # every chunk fetched exactly once
+    assert len(wb.calls("fullstats", status=429)) >= 2
+    # A run over the last week: the seeded campaign spent with no order.
+    week = TODAY - timedelta(days=7)
+    daily = run(camunda, message, {"date_from": week.isoformat(), "date_to": last.isoformat()})
+    tasks = wait_for(lambda: bitrix.tasks() or None, timeout=120, interval=1, what="the marketing task")
+    assert len(tasks) == 1 and "1 campaign(s) spend without orders" in tasks[0]["fields"]["title"]
+    bitrix.control("POST", f"tasks/{tasks[0]['id']}/close", {"result": "paused the campaign"})
+    wait_for(lambda: finished(camunda, key) == 2, timeout=60, what="the daily run to finish")
+    assert "Checked" in activities(camunda, daily) and "AllFine" in activities(camunda, backfill)
+    again = camunda.history_variables(daily)
+    assert again["flagged_count"] == 1
+    assert again["stored_table_rows"] == len(stored)  # yesterday was stored already: upserted, not added
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def stored_rows(suite: Suite, stats: DatasetRef) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    store = open_store(f"sqlite:///{suite.state_dir / 'datasets.sqlite3'}")
+    try:
+        return list(store.table_rows("wb_campaign_days")), list(store.rows(stats))
+    finally:
+        store.close()
