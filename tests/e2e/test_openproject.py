@@ -120,3 +120,23 @@ def test_a_storm_diagram_gateway_takes_both_branches_on_the_persons_answer(
 
 def id_of(wp: dict[str, Any]) -> int:
     return int(wp["id"])
+
+
+def test_rejected_and_deleted_work_packages_take_their_error_paths(
+    suite: Suite, sandbox: OpenProjectSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    codes = ("OPENPROJECT_REJECTED", "OPENPROJECT_GONE")
+    steps = [Step("Review", "openproject.work_package", name="Review", catches=codes)]
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, steps).encode()})
+    rejected, deleted = (camunda.start_process_instance(key)["id"] for _ in range(2))
+    start(suite, sandbox, key)
+    packages = wait_for(lambda: open_packages(sandbox, 2), timeout=60, what="2 packages")
+    by_task = {str(wp["custom_fields"].get("customField1")): int(wp["id"]) for wp in packages}
+    tasks = {t["processInstanceId"]: t["id"] for t in camunda.list_external_tasks(processDefinitionKey=key)}
+    sandbox.set_status(by_task[tasks[rejected]], "Rejected")
+    sandbox.delete(by_task[tasks[deleted]])
+    wait_for(lambda: finished(camunda, key) == 2, timeout=60, what="both instances to finish")
+    assert "End_Boundary_Review_OPENPROJECT_REJECTED" in activities(camunda, rejected)
+    assert "End_Boundary_Review_OPENPROJECT_GONE" in activities(camunda, deleted)
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
