@@ -140,3 +140,24 @@ def test_rejected_and_deleted_work_packages_take_their_error_paths(
     assert "End_Boundary_Review_OPENPROJECT_REJECTED" in activities(camunda, rejected)
     assert "End_Boundary_Review_OPENPROJECT_GONE" in activities(camunda, deleted)
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def test_a_cancelled_instance_reaches_its_work_package_through_a_conflict(
+    suite: Suite, sandbox: OpenProjectSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    steps = [Step("Review", "openproject.work_package", name="Review")]
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, steps).encode()})
+    instance = camunda.start_process_instance(key)["id"]
+    start(suite, sandbox, key)
+    (package,) = wait_for(lambda: open_packages(sandbox, 1), timeout=60, what="the work package")
+    wp_id = int(package["id"])
+    sandbox.fault("conflict", work_package=wp_id)  # someone edits it just before our PATCH
+    camunda.delete_process_instance(instance, reason="the customer withdrew")
+    done = wait_for(
+        lambda: (wp := sandbox.work_package(wp_id))["status"] == "Rejected" and wp["comments"] and wp,
+        timeout=60,
+        what="the cancellation to reach OpenProject",
+    )
+    assert instance in done["comments"][-1]["text"]
+    assert sandbox.state()["counters"]["answers"].get("409", 0) == 1
