@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,37 @@ def test_a_cancelled_instance_reaches_its_work_package_through_a_conflict(
     )
     assert instance in done["comments"][-1]["text"]
     assert sandbox.state()["counters"]["answers"].get("409", 0) == 1
+
+
+def test_a_short_lock_stays_alive_while_a_person_works(
+    suite: Suite, sandbox: OpenProjectSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    steps = [Step("Review", "openproject.work_package", name="Review")]
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, steps).encode()})
+    instance = camunda.start_process_instance(key)["id"]
+    start(suite, sandbox, key, lock_duration_ms=4_000)
+    (package,) = wait_for(lambda: open_packages(sandbox, 1), timeout=60, what="the work package")
+    first = lock_expiry(camunda, instance)
+    # The tracker extends the 4 s lock at half-life; wait until it moved 8 s on.
+    wait_for(
+        lambda: lock_moved(camunda, instance, first, 8.0),
+        timeout=30,
+        interval=0.5,
+        what="the lock to move on",
+    )
+    sandbox.set_status(int(package["id"]), "Closed")
+    wait_for(lambda: finished(camunda, key) == 1, timeout=60, what="the instance to finish")
+    assert len(sandbox.work_packages()) == 1
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def lock_expiry(camunda: CamundaClient, instance_id: str) -> datetime | None:
+    tasks = camunda.list_external_tasks(processInstanceId=instance_id)
+    raw = tasks[0].get("lockExpirationTime") if tasks else None
+    return datetime.fromisoformat(raw.replace("+0000", "+00:00")) if raw else None
+
+
+def lock_moved(camunda: CamundaClient, instance_id: str, since: datetime | None, seconds: float) -> bool:
+    now = lock_expiry(camunda, instance_id)
+    return since is not None and now is not None and (now - since).total_seconds() > seconds
