@@ -196,3 +196,27 @@ def lock_expiry(camunda: CamundaClient, instance_id: str) -> datetime | None:
 def lock_moved(camunda: CamundaClient, instance_id: str, since: datetime | None, seconds: float) -> bool:
     now = lock_expiry(camunda, instance_id)
     return since is not None and now is not None and (now - since).total_seconds() > seconds
+
+
+def test_a_creator_killed_while_creating_leaves_one_work_package_per_task(
+    suite: Suite, sandbox: OpenProjectSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    steps = [Step("Review", "openproject.work_package", name="Review")]
+    camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, steps).encode()})
+    for _ in range(5):
+        camunda.start_process_instance(key)
+    # Every create is done in OpenProject but its answer is lost: the crash window itself.
+    sandbox.fault("lost_answer", endpoint="create", count=5)
+    start(suite, sandbox, key)
+    wait_for(lambda: open_packages(sandbox, 1), timeout=60, what="a first work package")
+    suite.kill("creator")
+    suite.start("creator", "--system", "openproject")
+    packages = wait_for(lambda: open_packages(sandbox, 5), timeout=120, interval=1, what="5 work packages")
+    assert set(task_ids(sandbox).values()) == {1} and len(task_ids(sandbox)) == 5
+    assert sandbox.requests().get("create", 0) == 5  # each create was answered by nothing, once
+    for wp in packages:
+        sandbox.set_status(int(wp["id"]), "Closed")
+    wait_for(lambda: finished(camunda, key) == 5, timeout=90, interval=1, what="5 instances to finish")
+    assert len(sandbox.work_packages()) == 5
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
