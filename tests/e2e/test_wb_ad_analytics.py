@@ -4,7 +4,9 @@ Wildberries and Bitrix24 sandboxes. Rows are counted in the store and calls in t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -144,3 +146,41 @@ def stored_rows(suite: Suite, stats: DatasetRef) -> tuple[list[dict[str, Any]], 
         return list(store.table_rows("wb_campaign_days")), list(store.rows(stats))
     finally:
         store.close()
+
+
+def test_a_creator_killed_in_the_middle_of_a_pull_resumes_without_fetching_twice(
+    suite: Suite, wb: WbSandbox, bitrix: BitrixSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    message = deploy(camunda, key)
+    wb.fault("slow", endpoint="fullstats", delay_s=3.0, count=None)  # each chunk takes a while
+    start(suite, wb, bitrix, key)
+    first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
+    instance = run(camunda, message, {"date_from": first.isoformat(), "date_to": last.isoformat()})
+    wait_for(lambda: stored_chunks(suite) >= 1, timeout=60, what="the first chunk to be stored")
+    suite.kill("creator")  # the first chunk is stored, the second is being fetched
+    suite.start("creator", *SERVICES[1][1])
+    wait_for(lambda: finished(camunda, key) == 1, timeout=180, interval=1, what="the run to finish")
+    served = wb.state()["fullstats_served"]
+    assert len(served) == 2  # two 31-day slices of the 60 days
+    (stored_first,) = (chunk for chunk in served if f" {first.isoformat()} " in chunk)
+    assert served[stored_first] == 1  # stored before the kill: never fetched again
+    # (the slice in flight at the kill may have been fetched twice: nothing of it was stored)
+    values = camunda.history_variables(instance)
+    stats = DatasetRef.from_variable(values["wb_fullstats"], name="wb_fullstats")
+    stored, stats_rows = stored_rows(suite, stats)
+    assert len({(r["advert_id"], r["date"]) for r in stats_rows}) == len(stats_rows) == len(stored)
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def stored_chunks(suite: Suite) -> int:
+    """Chunks of wb.fullstats in the store, read as another process would."""
+    path = suite.state_dir / "datasets.sqlite3"
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path)) as db:
+        try:
+            query = "SELECT count(*) FROM dataset_chunks c JOIN datasets d ON d.id = c.dataset_id WHERE d.kind = ?"
+            return int(db.execute(query, ("wb.fullstats",)).fetchone()[0])
+        except sqlite3.OperationalError:  # the tables are being created
+            return 0
