@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import click
+import requests
 
 from core.camunda import CamundaSettings, EngineAdmin
 from core.errors import ExchangerError
@@ -127,6 +128,17 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             group.wait_healthy(name, module, *args)
         click.echo("worker, creator and tracker are running against the sandboxes (logs: .state/demo/logs/)")
         people.start()
+        # OpenProject's people: every third work package is rejected, the others closed.
+        requests.post(
+            f"{sandboxes.url(sandboxes.openproject)}/_sandbox/auto",
+            json={
+                "rules": [
+                    {"status": "Rejected", "every": 3, "after_s": 1},
+                    {"status": "Closed", "after_s": 1},
+                ]
+            },
+            timeout=10,
+        ).raise_for_status()
         began = time.monotonic()
         started = start_instances(client, random.Random(seed))
         watch(client, started, timeout_s)

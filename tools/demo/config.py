@@ -16,7 +16,7 @@ def _read(name: str) -> dict[str, Any]:
 
 # The systems the demo runs against its sandboxes; the others' entries and rules are left out
 # (their trackers would need credentials the demo does not have).
-DEMO_SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero")
+DEMO_SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero", "openproject")
 
 
 def write_demo_config(
@@ -70,3 +70,6 @@ def local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: 
     sms = systems["smsaero"]
     sms.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 8})
     sms["options"]["gates"] = urls["sms"]
+    openproject = systems["openproject"]
+    openproject.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 4})
+    openproject["options"]["default_project"] = "demo"

@@ -10,6 +10,8 @@ from tools.sandbox.bitrix24.server import SandboxServer as Bitrix24Server
 from tools.sandbox.bitrix24.server import make_server as make_bitrix24
 from tools.sandbox.dadata import make_server as make_dadata
 from tools.sandbox.dadata.app import DEFAULT_KEYS as DADATA_KEYS
+from tools.sandbox.openproject import DEFAULT_TOKEN as OPENPROJECT_TOKEN
+from tools.sandbox.openproject import make_server as make_openproject
 from tools.sandbox.smsaero import make_gates
 from tools.sandbox.smsaero.server import Gates
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt
@@ -27,6 +29,7 @@ class Sandboxes:
     dadata: HTTPServer
     yandexgpt: HTTPServer
     sms: Gates
+    openproject: HTTPServer
 
     @classmethod
     def start(cls) -> Sandboxes:
@@ -35,10 +38,12 @@ class Sandboxes:
             make_dadata(),
             make_yandexgpt(folder_id=YANDEXGPT_FOLDER, api_key=SANDBOX_KEY),
             make_gates(email=SMS_EMAIL, api_key=SANDBOX_KEY),
+            make_openproject(rate_limit_rps=None),
         )
         for name, server in (("bitrix24", sandboxes.bitrix24), ("dadata", sandboxes.dadata)):
             _serve(name, server)
         _serve("yandexgpt", sandboxes.yandexgpt)
+        _serve("openproject", sandboxes.openproject)
         state = sandboxes.sms.app.state
         state.auto_deliver_after_s, state.undeliverable = 0.5, {UNDELIVERABLE}
         sandboxes.sms.start()
@@ -57,10 +62,12 @@ class Sandboxes:
             "YANDEXGPT_API_KEY": SANDBOX_KEY,
             "SMSAERO_EMAIL": SMS_EMAIL,
             "SMSAERO_API_KEY": SANDBOX_KEY,
+            "OPENPROJECT_URL": self.url(self.openproject),
+            "OPENPROJECT_API_TOKEN": OPENPROJECT_TOKEN,
         }
 
     def stop(self) -> None:
-        for server in (self.bitrix24, self.dadata, self.yandexgpt):
+        for server in (self.bitrix24, self.dadata, self.yandexgpt, self.openproject):
             server.shutdown()
             server.server_close()  # the listening socket too, not only the serving loop
         self.sms.close()

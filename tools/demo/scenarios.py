@@ -100,4 +100,11 @@ INTAKE = Scenario(
         "NoLead": "no lead",
     },
 )
-ALL = (ORDERS, OFFERS, LEADS, INTAKE)
+REVIEWS = Scenario(
+    "openproject-review",
+    "openproject-review.bpmn",
+    9,
+    offer,
+    {"Signed": "approved (closed)", "Declined": "rejected"},
+)
+ALL = (ORDERS, OFFERS, LEADS, INTAKE, REVIEWS)
