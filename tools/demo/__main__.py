@@ -21,8 +21,8 @@ from core.logs import setup_logging
 from tools.demo.config import DEMO_SYSTEMS, write_demo_config
 from tools.demo.people import SandboxPeople
 from tools.demo.processes import ServiceGroup
-from tools.demo.sandboxes import BITRIX24_RATE, Sandboxes
-from tools.demo.scenarios import ALL, Scenario
+from tools.demo.sandboxes import BITRIX24_RATE, WB_TIME_SCALE, Sandboxes
+from tools.demo.scenarios import AD_ANALYTICS, ALL, Scenario
 from tools.launcher import ROOT, child_env
 
 STATE = ROOT / ".state" / "demo"
@@ -43,12 +43,22 @@ def deploy(client: EngineAdmin) -> None:
 
 
 def start_instances(client: EngineAdmin, rng: random.Random) -> dict[str, list[str]]:
-    return {
-        s.key: [
-            client.start_process_instance(s.key, variables=s.variables(rng))["id"] for _ in range(s.count)
-        ]
-        for s in ALL
+    return {s.key: [start_one(client, s, rng) for _ in range(s.count)] for s in ALL}
+
+
+def start_one(client: EngineAdmin, scenario: Scenario, rng: random.Random) -> str:
+    """By the none start event, or by the message of a process that has none (timer + message)."""
+    variables = scenario.variables(rng)
+    if scenario.message is None:
+        return str(client.start_process_instance(scenario.key, variables=variables)["id"])
+    body = {
+        "messageName": scenario.message,
+        "processVariables": {k: {"value": v, "type": "String"} for k, v in variables.items()},
+        "resultEnabled": True,
     }
+    answer = requests.post(f"{client.settings.base_url}/message", json=body, timeout=30)
+    answer.raise_for_status()
+    return str(answer.json()[0]["processInstance"]["id"])
 
 
 def settled(client: EngineAdmin, started: dict[str, list[str]]) -> int:
@@ -92,6 +102,16 @@ def summary(client: EngineAdmin, scenario: Scenario, ids: list[str]) -> tuple[st
     ) - sum(ends.values())
 
 
+def analytics_line(client: EngineAdmin, ids: list[str]) -> str:
+    """What the ad-analytics run stored and flagged, from its variables."""
+    values = client.history_variables(ids[0]) if ids else {}
+    flagged = [row.get("advert_id") for row in values.get("flagged") or []]
+    return (
+        f"wb-ad-analytics: {values.get('wb_fullstats_rows')} campaign-days pulled, "
+        f"{values.get('stored_table_rows')} rows in wb_campaign_days, flagged campaigns: {flagged or 'none'}"
+    )
+
+
 @click.command()
 @click.option("--engine-url", default="http://127.0.0.1:8080/engine-rest", show_default=True)
 @click.option(
@@ -114,6 +134,8 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
         "dadata": sandboxes.url(sandboxes.dadata),
         "yandexgpt": sandboxes.url(sandboxes.yandexgpt),
         "sms": sandboxes.sms.urls,
+        "wildberries": sandboxes.url(sandboxes.wildberries),
+        "wb_time_scale": WB_TIME_SCALE,
     }
     config = write_demo_config(
         STATE / "config", state_dir=STATE, camunda_url=engine_url, urls=urls, bitrix24_rate=BITRIX24_RATE
@@ -147,6 +169,7 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             line, unfinished = summary(client, scenario, started[scenario.key])
             failures += unfinished
             click.echo(line)
+        click.echo(analytics_line(client, started[AD_ANALYTICS.key]))
         counters = sandboxes.bitrix24.sandbox.state.counters()
         click.echo(
             f"all done in {elapsed:.1f} s; the Bitrix24 sandbox answered {sum(counters['requests'].values())} "

@@ -16,7 +16,16 @@ def _read(name: str) -> dict[str, Any]:
 
 # The systems the demo runs against its sandboxes; the others' entries and rules are left out
 # (their trackers would need credentials the demo does not have).
-DEMO_SYSTEMS = ("python", "bitrix24", "dadata", "yandexgpt", "smsaero", "openproject")
+DEMO_SYSTEMS = (
+    "python",
+    "bitrix24",
+    "dadata",
+    "yandexgpt",
+    "smsaero",
+    "openproject",
+    "wildberries",
+    "storage",
+)
 
 
 def write_demo_config(
@@ -73,3 +82,6 @@ def local_systems(systems: dict[str, Any], urls: dict[str, Any], bitrix24_rate: 
     openproject = systems["openproject"]
     openproject.update(poll_interval_s=1, limits={"rate": 50, "burst": 50, "max_concurrent": 4})
     openproject["options"]["default_project"] = "demo"
+    wildberries = systems["wildberries"]
+    wildberries["options"].update(advert_url=urls["wildberries"], statistics_url=urls["wildberries"])
+    wildberries["options"].setdefault("pacing", {})["time_scale"] = urls["wb_time_scale"]

@@ -14,9 +14,12 @@ from tools.sandbox.openproject import DEFAULT_TOKEN as OPENPROJECT_TOKEN
 from tools.sandbox.openproject import make_server as make_openproject
 from tools.sandbox.smsaero import make_gates
 from tools.sandbox.smsaero.server import Gates
+from tools.sandbox.wildberries import make_server as make_wildberries
+from tools.sandbox.wildberries.accounts import DEFAULT_TOKEN as WB_TOKEN
 from tools.sandbox.yandexgpt import make_server as make_yandexgpt
 
 BITRIX24_RATE = 10.0
+WB_TIME_SCALE = 600.0  # the demo runs Wildberries' 3 requests/min as 30/s (sandbox and client alike)
 YANDEXGPT_FOLDER = "b1gsandboxfolder"
 SANDBOX_KEY = "sandbox-api-key"
 SMS_EMAIL = "sandbox@example.com"
@@ -30,6 +33,7 @@ class Sandboxes:
     yandexgpt: HTTPServer
     sms: Gates
     openproject: HTTPServer
+    wildberries: HTTPServer
 
     @classmethod
     def start(cls) -> Sandboxes:
@@ -39,11 +43,13 @@ class Sandboxes:
             make_yandexgpt(folder_id=YANDEXGPT_FOLDER, api_key=SANDBOX_KEY),
             make_gates(email=SMS_EMAIL, api_key=SANDBOX_KEY),
             make_openproject(rate_limit_rps=None),
+            make_wildberries(time_scale=WB_TIME_SCALE),
         )
         for name, server in (("bitrix24", sandboxes.bitrix24), ("dadata", sandboxes.dadata)):
             _serve(name, server)
         _serve("yandexgpt", sandboxes.yandexgpt)
         _serve("openproject", sandboxes.openproject)
+        _serve("wildberries", sandboxes.wildberries)
         state = sandboxes.sms.app.state
         state.auto_deliver_after_s, state.undeliverable = 0.5, {UNDELIVERABLE}
         sandboxes.sms.start()
@@ -64,10 +70,11 @@ class Sandboxes:
             "SMSAERO_API_KEY": SANDBOX_KEY,
             "OPENPROJECT_URL": self.url(self.openproject),
             "OPENPROJECT_API_TOKEN": OPENPROJECT_TOKEN,
+            "WB_TOKEN_MAIN": WB_TOKEN,
         }
 
     def stop(self) -> None:
-        for server in (self.bitrix24, self.dadata, self.yandexgpt, self.openproject):
+        for server in (self.bitrix24, self.dadata, self.yandexgpt, self.openproject, self.wildberries):
             server.shutdown()
             server.server_close()  # the listening socket too, not only the serving loop
         self.sms.close()

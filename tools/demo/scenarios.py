@@ -5,9 +5,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tools.launcher import ROOT
+
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,7 @@ class Scenario:
     count: int
     variables: Callable[[random.Random], dict[str, Any]]
     ends: dict[str, str]  # end event id → what it means, for the summary
+    message: str | None = None  # start by this message (a process with a timer start has no none start)
 
     @property
     def path(self) -> str:
@@ -107,4 +112,23 @@ REVIEWS = Scenario(
     offer,
     {"Signed": "approved (closed)", "Declined": "rejected"},
 )
-ALL = (ORDERS, OFFERS, LEADS, INTAKE, REVIEWS)
+
+
+def last_week(rng: random.Random) -> dict[str, Any]:
+    """The seven days before today (Moscow): the sandbox's seeded campaign spent with no order."""
+    today = datetime.now(MOSCOW).date()
+    return {
+        "date_from": (today - timedelta(days=7)).isoformat(),
+        "date_to": (today - timedelta(days=1)).isoformat(),
+    }
+
+
+AD_ANALYTICS = Scenario(
+    "wb-ad-analytics",
+    "wb-ad-analytics.bpmn",
+    1,
+    last_week,
+    {"Checked": "campaign flagged, marketing checked it", "AllFine": "nothing to flag"},
+    message="wb_ad_analytics_run",
+)
+ALL = (ORDERS, OFFERS, LEADS, INTAKE, REVIEWS, AD_ANALYTICS)
