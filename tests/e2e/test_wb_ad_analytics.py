@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +56,24 @@ def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) ->
     suite.close()
 
 
-def start(suite: Suite, wb: WbSandbox, bitrix: BitrixSandbox, key: str) -> None:
+def start(
+    suite: Suite,
+    wb: WbSandbox,
+    bitrix: BitrixSandbox,
+    key: str,
+    *,
+    lock_ms: int = 60_000,
+    scale: float = 600.0,
+) -> None:
+    wb_options = options(wb.base)
+    wb_options["pacing"] = {**wb_options["pacing"], "time_scale": scale, "keep_alive_every_s": 0.2}
     wildberries = {
         "kind": "immediate",
-        "lock_duration_ms": 60_000,
+        "lock_duration_ms": lock_ms,
         "concurrency": 2,
         "retry": RETRY,
         "limits": {"rate": 1000, "burst": 1000, "max_concurrent": 4},
-        "options": options(wb.base),
+        "options": wb_options,
     }
     storage = {"kind": "immediate", "lock_duration_ms": 60_000, "concurrency": 2, "retry": RETRY}
     suite.configure(
@@ -184,3 +194,37 @@ def stored_chunks(suite: Suite) -> int:
             return int(db.execute(query, ("wb.fullstats",)).fetchone()[0])
         except sqlite3.OperationalError:  # the tables are being created
             return 0
+
+
+def test_a_paced_pull_longer_than_its_lock_keeps_the_lock_alive(
+    suite: Suite, wb: WbSandbox, bitrix: BitrixSandbox, camunda: CamundaClient, unique: str
+) -> None:
+    key = f"p{unique}"
+    message = deploy(camunda, key)
+    # The client paces fullstats at 3/min sped up only 5x: 4 s between the two slices, a 2 s lock.
+    start(suite, wb, bitrix, key, lock_ms=2_000, scale=5.0)
+    first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
+    instance = run(camunda, message, {"date_from": first.isoformat(), "date_to": last.isoformat()})
+    locked = wait_for(
+        lambda: fullstats_lock(camunda, instance), timeout=60, interval=0.1, what="the pull's lock"
+    )
+    # In the engine: the pull's lock moves on past twice its length while the pull waits.
+    wait_for(
+        lambda: (now := fullstats_lock(camunda, instance)) is not None and (now - locked).total_seconds() > 3,
+        timeout=30,
+        interval=0.2,
+        what="the pull's lock to be extended",
+    )
+    wait_for(lambda: finished(camunda, key) == 1, timeout=120, interval=1, what="the run to finish")
+    served = wb.state()["fullstats_served"]
+    assert len(served) == 2 and set(served.values()) == {1}  # no second fetch
+    extended = [line for line in suite.log_lines("tracker") if "-> extended" in str(line.get("msg"))]
+    assert extended, "the tracker extended no lock"
+    assert "AllFine" in activities(camunda, instance)
+    assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def fullstats_lock(camunda: CamundaClient, instance_id: str) -> datetime | None:
+    tasks = camunda.list_external_tasks(processInstanceId=instance_id, activityId="Fullstats")
+    raw = tasks[0].get("lockExpirationTime") if tasks else None
+    return datetime.fromisoformat(raw.replace("+0000", "+00:00")) if raw else None
