@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from core.actions.context import TaskContext
+from core.actions.facts import instance_url as shared_instance_url
+from core.actions.facts import task_facts
 from core.templates import Scope, render
 from systems.bitrix24.settings import TaskOptions
 
@@ -52,32 +54,14 @@ def property_checklist(text: str) -> list[str]:
 
 def instance_url(task: TaskContext, options: TaskOptions) -> str | None:
     """The link to the process instance, from the configured pattern."""
-    if not options.instance_url:
-        return None
-    process = task.message.process
-    return (
-        options.instance_url.replace("{process_instance_id}", process.instance_id)
-        .replace("{process_definition_id}", process.definition_id)
-        .replace("{process_definition_key}", process.definition_key)
-    )
+    return shared_instance_url(options.instance_url, task.message.process)
 
 
 def facts(task: TaskContext, options: TaskOptions) -> dict[str, str]:
     """What templates may name besides process variables."""
-    message = task.message
     url = instance_url(task, options)
-    instance = message.process.instance_id
-    return {
-        "process_name": message.process.name or message.process.definition_key,
-        "process_definition_key": message.process.definition_key,
-        "process_instance_id": instance,
-        "process_instance_url": url or "",
-        "process_instance_link": f"[URL={url}]{instance}[/URL]" if url else instance,
-        "activity_id": message.activity.id,
-        "activity_name": message.activity.name or message.activity.id,
-        "external_task_id": message.task.id,
-        "business_key": message.task.business_key or "",
-    }
+    instance = task.message.process.instance_id
+    return task_facts(task, url, f"[URL={url}]{instance}[/URL]" if url else instance)
 
 
 def describe(task: TaskContext, options: TaskOptions, scope: Scope, body: str) -> str:

@@ -9,6 +9,8 @@ variable never fails a task; an empty one does, naming the template.
 from __future__ import annotations
 
 from core.actions.context import TaskContext
+from core.actions.facts import instance_url as shared_instance_url
+from core.actions.facts import task_facts
 from core.errors import PermanentError
 from core.templates import Scope, render
 from systems.openproject.settings import OpenProjectSettings
@@ -21,33 +23,14 @@ DESCRIPTION_PROPERTY = "openproject.description"
 
 def instance_url(task: TaskContext, settings: OpenProjectSettings) -> str | None:
     """The link to the process instance, from the configured pattern."""
-    if not settings.instance_url:
-        return None
-    process = task.message.process
-    return (
-        settings.instance_url.replace("{process_instance_id}", process.instance_id)
-        .replace("{process_definition_id}", process.definition_id)
-        .replace("{process_definition_key}", process.definition_key)
-    )
+    return shared_instance_url(settings.instance_url, task.message.process)
 
 
 def facts(task: TaskContext, settings: OpenProjectSettings) -> dict[str, str]:
     """What templates may name besides process variables."""
-    message = task.message
     url = instance_url(task, settings)
-    instance = message.process.instance_id
-    return {
-        "process_name": message.process.name or message.process.definition_key,
-        "process_definition_key": message.process.definition_key,
-        "process_instance_id": instance,
-        "process_instance_url": url or "",
-        "process_instance_link": f"[{instance}]({url})" if url else instance,
-        "activity_id": message.activity.id,
-        "activity_name": message.activity.name or message.activity.id,
-        "lane": message.activity.lane or "",
-        "external_task_id": message.task.id,
-        "business_key": message.task.business_key or "",
-    }
+    instance = task.message.process.instance_id
+    return task_facts(task, url, f"[{instance}]({url})" if url else instance)
 
 
 def subject(task: TaskContext, settings: OpenProjectSettings, scope: Scope) -> str:
