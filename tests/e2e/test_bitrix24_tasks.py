@@ -7,7 +7,6 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from tests.fixtures.bitrix24.e2e import (
 )
 from tests.fixtures.bitrix24.support import Sandbox, assert_no_secret_in_logs, running_sandbox
 from tests.support.bpmn import Step, chain_process
+from tests.support.locks import lock_expiry, lock_moved
 from tests.support.suite import drain
 from tests.support.waiting import wait_for
 
@@ -52,17 +52,6 @@ def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) ->
 
 def settings_of(sandbox: Sandbox, **values: object) -> None:
     sandbox.control("POST", "settings", values)
-
-
-def lock_expiry(camunda: CamundaClient, instance_id: str) -> datetime | None:
-    tasks = camunda.list_external_tasks(processInstanceId=instance_id)
-    raw = tasks[0].get("lockExpirationTime") if tasks else None
-    return datetime.fromisoformat(raw.replace("+0000", "+00:00")) if raw else None
-
-
-def lock_moved(camunda: CamundaClient, instance_id: str, since: datetime | None, seconds: float) -> bool:
-    now = lock_expiry(camunda, instance_id)
-    return since is not None and now is not None and (now - since).total_seconds() > seconds
 
 
 def test_a_hundred_instances_complete_under_the_rate_limit_without_503(

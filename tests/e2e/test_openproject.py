@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from camunda_sync.convert import ConversionOptions, convert_bpmn
 from core.camunda import CamundaClient
 from tests.fixtures.bitrix24.e2e import activities, finished
 from tests.support.bpmn import Step, chain_process
+from tests.support.locks import lock_expiry, lock_moved
 from tests.support.sandboxes import OpenProjectSandbox, openproject_sandbox
 from tests.support.suite import Suite
 from tests.support.waiting import wait_for
@@ -185,17 +185,6 @@ def test_a_short_lock_stays_alive_while_a_person_works(
     wait_for(lambda: finished(camunda, key) == 1, timeout=60, what="the instance to finish")
     assert len(sandbox.work_packages()) == 1
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
-
-
-def lock_expiry(camunda: CamundaClient, instance_id: str) -> datetime | None:
-    tasks = camunda.list_external_tasks(processInstanceId=instance_id)
-    raw = tasks[0].get("lockExpirationTime") if tasks else None
-    return datetime.fromisoformat(raw.replace("+0000", "+00:00")) if raw else None
-
-
-def lock_moved(camunda: CamundaClient, instance_id: str, since: datetime | None, seconds: float) -> bool:
-    now = lock_expiry(camunda, instance_id)
-    return since is not None and now is not None and (now - since).total_seconds() > seconds
 
 
 def test_a_creator_killed_while_creating_leaves_one_work_package_per_task(

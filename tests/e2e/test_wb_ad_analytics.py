@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tests.fixtures.bitrix24.support import running_sandbox as bitrix_sandbox
 from tests.fixtures.wildberries.support import ENV, TODAY, options
 from tests.fixtures.wildberries.support import Sandbox as WbSandbox
 from tests.fixtures.wildberries.support import running_sandbox as wb_sandbox
+from tests.support.locks import lock_expiry
 from tests.support.suite import Suite
 from tests.support.waiting import wait_for
 
@@ -206,11 +207,12 @@ def test_a_paced_pull_longer_than_its_lock_keeps_the_lock_alive(
     first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
     instance = run(camunda, message, {"date_from": first.isoformat(), "date_to": last.isoformat()})
     locked = wait_for(
-        lambda: fullstats_lock(camunda, instance), timeout=60, interval=0.1, what="the pull's lock"
+        lambda: lock_expiry(camunda, instance, "Fullstats"), timeout=60, interval=0.1, what="the pull's lock"
     )
     # In the engine: the pull's lock moves on past twice its length while the pull waits.
     wait_for(
-        lambda: (now := fullstats_lock(camunda, instance)) is not None and (now - locked).total_seconds() > 3,
+        lambda: (now := lock_expiry(camunda, instance, "Fullstats")) is not None
+        and (now - locked).total_seconds() > 3,
         timeout=30,
         interval=0.2,
         what="the pull's lock to be extended",
@@ -222,9 +224,3 @@ def test_a_paced_pull_longer_than_its_lock_keeps_the_lock_alive(
     assert extended, "the tracker extended no lock"
     assert "AllFine" in activities(camunda, instance)
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
-
-
-def fullstats_lock(camunda: CamundaClient, instance_id: str) -> datetime | None:
-    tasks = camunda.list_external_tasks(processInstanceId=instance_id, activityId="Fullstats")
-    raw = tasks[0].get("lockExpirationTime") if tasks else None
-    return datetime.fromisoformat(raw.replace("+0000", "+00:00")) if raw else None
