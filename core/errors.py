@@ -21,6 +21,9 @@ derive their own trees from it, so a service's top level can catch one type.
     │       ├── PublishNacked          broker nacked
     │       └── PublishUnroutable      returned as unroutable (mandatory)
     ├── LedgerError                    the ledger store failed
+    ├── OperationError                 an operator's request (tools, API) cannot be carried out
+    │   ├── OperationNotFound          no such process, instance, task or incident
+    │   └── OperationRefused           it exists, but the operation does not apply (nothing failed)
     └── HandlerError                   raised by system handlers
         ├── RetryableError             transient; may carry retry_after seconds
         └── PermanentError             retrying will not help
@@ -120,6 +123,22 @@ class PublishUnroutable(PublishError):
 
 class LedgerError(ExchangerError):
     """The ledger store failed."""
+
+
+class OperationError(ExchangerError):
+    """An operator's request (``python -m tools``, the HTTP API) cannot be carried out."""
+
+
+class OperationNotFound(OperationError):
+    """The process, instance, external task or incident named does not exist (any more).
+
+    Raised by :mod:`core.operations` for every unknown id, also when the engine answered 404,
+    so a caller maps one type to "not found"; the engine's error is the ``__cause__``.
+    """
+
+
+class OperationRefused(OperationError):
+    """The target exists but the operation does not apply to it, e.g. retry where nothing failed."""
 
 
 class HandlerError(ExchangerError):

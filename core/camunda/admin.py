@@ -45,6 +45,10 @@ class EngineAdmin:
     def set_retries(self, task_id: str, retries: int) -> None:
         self._http.request("PUT", f"/external-task/{task_id}/retries", json={"retries": retries})
 
+    def unlock(self, task_id: str) -> None:
+        """Clear the task's worker and lock so any worker can fetch it again (wakes long polls)."""
+        self._http.request("POST", f"/external-task/{task_id}/unlock")
+
     def get_external_task(self, task_id: str) -> dict[str, Any]:
         return dict(self._http.get_json(f"/external-task/{task_id}"))
 
@@ -72,6 +76,10 @@ class EngineAdmin:
 
     def list_process_definitions(self, **filters: Any) -> list[dict[str, Any]]:
         return list(self._http.get_json("/process-definition", filters))
+
+    def process_definition_statistics(self) -> list[dict[str, Any]]:
+        """Running instances and open incidents (by type) of every deployed definition version."""
+        return list(self._http.get_json("/process-definition/statistics", {"incidents": "true"}))
 
     def create_deployment(
         self,
@@ -120,6 +128,14 @@ class EngineAdmin:
             body["businessKey"] = business_key
         return dict(self._http.request("POST", path, json=body).json())
 
+    def get_process_instance(self, instance_id: str) -> dict[str, Any]:
+        """A running (or suspended) instance; 404 once it has ended."""
+        return dict(self._http.get_json(f"/process-instance/{instance_id}"))
+
+    def activity_instance_tree(self, instance_id: str) -> dict[str, Any]:
+        """Where a running instance stands: the root activity instance and its children."""
+        return dict(self._http.get_json(f"/process-instance/{instance_id}/activity-instances"))
+
     def list_process_instances(self, **filters: Any) -> list[dict[str, Any]]:
         return list(self._http.request("POST", "/process-instance", json=filters).json())
 
@@ -157,8 +173,32 @@ class EngineAdmin:
     def list_incidents(self, **filters: Any) -> list[dict[str, Any]]:
         return list(self._http.get_json("/incident", filters))
 
-    def history_process_instances(self, **filters: Any) -> list[dict[str, Any]]:
-        return list(self._http.request("POST", "/history/process-instance", json=filters).json())
+    def get_incident(self, incident_id: str) -> dict[str, Any]:
+        return dict(self._http.get_json(f"/incident/{incident_id}"))
+
+    def history_incidents(self, process_instance_id: str) -> list[dict[str, Any]]:
+        """Open, resolved and deleted incidents of one instance, oldest first."""
+        params = {"processInstanceId": process_instance_id, "sortBy": "createTime", "sortOrder": "asc"}
+        return list(self._http.get_json("/history/incident", params))
+
+    def history_process_instances(
+        self, *, first_result: int | None = None, max_results: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Instances running or finished; ``first_result``/``max_results`` page through them."""
+        paging = {"firstResult": first_result, "maxResults": max_results}
+        params = {name: value for name, value in paging.items() if value is not None}
+        return list(
+            self._http.request("POST", "/history/process-instance", json=filters, params=params).json()
+        )
+
+    def count_history_process_instances(self, **filters: Any) -> int:
+        return int(
+            self._http.request("POST", "/history/process-instance/count", json=filters).json()["count"]
+        )
+
+    def history_process_instance(self, instance_id: str) -> dict[str, Any]:
+        """One instance, running or finished; 404 when the engine never had it (or cleaned it up)."""
+        return dict(self._http.get_json(f"/history/process-instance/{instance_id}"))
 
     def history_activity_instances(self, process_instance_id: str) -> list[dict[str, Any]]:
         return list(
@@ -168,6 +208,11 @@ class EngineAdmin:
     def external_task_log(self, external_task_id: str) -> list[dict[str, Any]]:
         """The audit log of one external task: creation, failure, success and deletion entries."""
         return list(self._http.get_json("/history/external-task-log", {"externalTaskId": external_task_id}))
+
+    def instance_external_task_log(self, process_instance_id: str) -> list[dict[str, Any]]:
+        """The audit log of every external task of one instance, oldest first."""
+        params = {"processInstanceId": process_instance_id, "sortBy": "timestamp", "sortOrder": "asc"}
+        return list(self._http.get_json("/history/external-task-log", params))
 
     def history_activity_instances_of(
         self, process_instance_id: str, activity_id: str
@@ -183,12 +228,15 @@ class EngineAdmin:
 
     def history_variables(self, process_instance_id: str) -> dict[str, Any]:
         """Variables of a (possibly finished) instance, typed, from history."""
+        return decode_variables(self.raw_history_variables(process_instance_id), process_instance_id)
+
+    def raw_history_variables(self, process_instance_id: str) -> dict[str, Any]:
+        """Variables of a (possibly finished) instance from history, with their engine types."""
         rows = self._http.get_json(
             "/history/variable-instance",
             {"processInstanceId": process_instance_id, "deserializeValues": "false"},
         )
-        raw = {
+        return {
             row["name"]: {"type": row["type"], "value": row["value"], "valueInfo": row.get("valueInfo")}
             for row in rows
         }
-        return decode_variables(raw, process_instance_id)

@@ -101,9 +101,6 @@ class CamundaClient(EngineAdmin):
         body = {"workerId": worker_id, "newDuration": new_duration_ms}
         self._http.request("POST", f"/external-task/{task_id}/extendLock", json=body, task_command=True)
 
-    def unlock(self, task_id: str) -> None:
-        self._http.request("POST", f"/external-task/{task_id}/unlock")
-
     def topic_names(self, *, with_locked: bool | None = None, with_unlocked: bool | None = None) -> list[str]:
         params = {}
         if with_locked is not None:
