@@ -63,7 +63,9 @@ def _task_log_event(row: dict[str, Any]) -> LogEvent:
     if row.get("workerId"):
         message += f" by {row['workerId']}"
     if kind == "failed":
-        message += f": {row.get('errorMessage')} (retries left {row.get('retries')})"
+        message += f": {row.get('errorMessage')}"
+        if row.get("retries") is not None:
+            message += f" (retries left {row['retries']})"
     return LogEvent(
         at=parse_date(row["timestamp"]),
         source="engine",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,3 +35,8 @@ class OpsContext:
 
 
 pass_ops = click.make_pass_decorator(OpsContext)
+
+
+def cli_actor() -> str:
+    """Who runs a command, for the operations' audit line: ``cli:<unix user>``."""
+    return f"cli:{getpass.getuser()}"
