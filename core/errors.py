@@ -187,3 +187,23 @@ class BusinessError(PermanentError):
         super().__init__(message)
         self.code = code
         self.variables = dict(variables or {})
+
+
+class DirectTaskError(ExchangerError):
+    """A direct task (submitted without a process) cannot be taken or found as asked."""
+
+
+class SubmissionInvalid(DirectTaskError):
+    """The submission names an unknown system or topic, or its variables miss the action's inputs."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class IdempotencyConflict(DirectTaskError):
+    """An idempotency key already names a different submission."""
+
+
+class DirectTaskNotFound(DirectTaskError):
+    """No direct task has this id."""

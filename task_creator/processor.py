@@ -179,6 +179,7 @@ class TaskProcessor:
                 activity_id=task.activity.id,
                 worker_id=task.task.worker_id,
                 lock_duration_ms=task.task.lock_duration_ms,
+                origin=task.origin,
             )
         )
 

@@ -77,4 +77,5 @@ def result_message(
             answers_gateway=task.activity.answers_gateway or None,
         ),
         attempts=attempts,
+        origin=task.origin,
     )

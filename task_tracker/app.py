@@ -12,11 +12,13 @@ from core.camunda import EnginePort, TaskHistory
 from core.config import AppSettings
 from core.errors import ExchangerError
 from core.health import Heartbeat
+from core.intake import DirectStore, ReplySender
 from core.ledger import LedgerEntry, SqliteLedger
 from core.runtime import ServiceRuntime
 from core.tracking import SystemTracker
 from core.transport.base import Transport
 from core.transport.topology import RESPONSES_QUEUE, sent_queue
+from task_tracker.direct import DirectSettler
 from task_tracker.gone import GoneTasks, Settling
 from task_tracker.intake import ResultIntake
 from task_tracker.locks import LockKeeper
@@ -24,6 +26,7 @@ from task_tracker.polling import SystemPoller, load_tracker
 from task_tracker.settle import Settler, tracked_item
 
 HEARTBEAT_NAME = "task_tracker"
+REPLY_CHECK_EVERY_S = 10.0  # how often direct tasks settled without a reply are looked for
 
 
 class Engine(EnginePort, TaskHistory, Protocol):
@@ -40,19 +43,22 @@ def run(
     served = wiring.served_systems(settings, systems)
     transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
+    records = DirectStore.open(settings.ledger_dsn())
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, Heartbeat(settings.state_dir, HEARTBEAT_NAME))
-    runtime.close_last(ledger.close)
+    runtime.close_last(ledger.close, records.close)
     client = engine or _own_engine(settings, runtime)
     trackers = {
         n: load_tracker(n, settings.systems[n]) for n in served if settings.systems[n].kind == "tracked"
     }
-    settler, keeper = _settling(client, ledger, trackers)
+    direct = DirectSettler(records, ledger, ReplySender(runtime.publisher()))
+    settler, keeper = _settling(client, ledger, trackers, direct)
     logger.info("tracking {} in-flight tasks from the ledger", keeper.rebuild())
     intake = ResultIntake(settler, runtime.publisher(), stop)
     concurrency = settings.tracker.concurrency
     queues = [sent_queue(n) for n in served] + [RESPONSES_QUEUE]
     runtime.consume("results", queues, intake.process, concurrency=concurrency, prefetch=concurrency * 2)
     runtime.every("locks", settings.tracker.lock_check_interval_s, keeper.extend_due)
+    runtime.chore(REPLY_CHECK_EVERY_S, direct.resend_missing_replies)
     for name, tracker in trackers.items():
         poller = SystemPoller(name, settings.systems[name], tracker, ledger, settler)
         runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll)
@@ -68,7 +74,7 @@ def _own_engine(settings: AppSettings, runtime: ServiceRuntime) -> Engine:
 
 
 def _settling(
-    client: Engine, ledger: SqliteLedger, trackers: dict[str, SystemTracker]
+    client: Engine, ledger: SqliteLedger, trackers: dict[str, SystemTracker], direct: DirectSettler
 ) -> tuple[Settler, LockKeeper]:
     """The settler and the lock keeper, sharing one view of what is gone and what is being settled."""
     settling = Settling()
@@ -80,6 +86,7 @@ def _settling(
         on_gone=gone.task_gone,
         settling=settling,
         on_tracked=lambda entry: keeper.add(entry, due_now=True),
+        direct=direct.settle,
     )
     return settler, keeper
 

@@ -50,12 +50,18 @@ class LockKeeper:
 
     def rebuild(self) -> int:
         """Load every tracked task from the ledger; their locks are extended on the next pass."""
-        entries = [e for e in self._ledger.in_states(None, [TaskState.TRACKED]) if e.system in self._systems]
+        entries = [
+            e
+            for e in self._ledger.in_states(None, [TaskState.TRACKED])
+            if e.system in self._systems and not e.is_direct  # a direct task holds no engine lock
+        ]
         for entry in entries:
             self.add(entry, due_now=True)
         return len(entries)
 
     def add(self, entry: LedgerEntry, *, due_now: bool = False) -> None:
+        if entry.is_direct:
+            return
         duration = entry.lock_duration_ms or DEFAULT_LOCK_MS
         due = self._clock() + (0 if due_now else duration / 2000)
         with self._guard:

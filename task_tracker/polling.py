@@ -64,6 +64,7 @@ class SystemPoller:
                     result_id=entry.record_id,
                     system=self.system,
                     task=refs[task_id],
+                    origin="direct" if entry.is_direct else "engine",
                 )
                 what = self._settler.settle(result)
                 settled += 1

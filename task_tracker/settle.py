@@ -37,6 +37,7 @@ RETRY_TIMEOUT_MS = 30_000
 
 GoneHook = Callable[[str, str], Verdict]  # (task id, engine's message) → what it meant
 TrackedHook = Callable[[LedgerEntry], None]
+DirectHook = Callable[[ResultMessage], str]  # settles a direct task (task_tracker.direct)
 
 
 class Settler:
@@ -48,17 +49,23 @@ class Settler:
         on_gone: GoneHook | None = None,
         settling: Settling | None = None,
         on_tracked: TrackedHook | None = None,
+        direct: DirectHook | None = None,
     ) -> None:
         self._client = client
         self._ledger = ledger
         self._on_gone = on_gone
         self._settling = settling or Settling()
         self._on_tracked = on_tracked
+        self._direct = direct
 
     def settle(self, result: ResultMessage) -> str:
         """Apply ``result``; returns what happened (completed, failed, bpmn_error, tracked, …)."""
         task_id = result.external_task_id
         entry = self._ledger.get(task_id)
+        if result.origin == "direct" or (entry is not None and entry.is_direct):
+            if self._direct is None:
+                raise ContractError(f"task {task_id} is a direct task and this tracker settles none")
+            return self._direct(result)  # checks its own record: a final one only re-sends its reply
         if entry is not None and entry.state in FINAL_STATES:
             logger.info("task={} already settled as {}: nothing to do", task_id, entry.state)
             return "duplicate"

@@ -17,6 +17,7 @@ from typing import TypeAlias
 
 from core.actions.context import TaskContext
 from core.actions.errors import DuplicateTopicError
+from core.actions.inputs import Inputs
 from core.actions.outcomes import HandlerOutcome
 
 Handler: TypeAlias = Callable[[TaskContext], HandlerOutcome]
@@ -26,6 +27,7 @@ class TaskRouter:
     def __init__(self, system: str) -> None:
         self.system = system
         self._handlers: dict[str, Handler] = {}
+        self._inputs: dict[str, Inputs] = {}
 
     def topic(self, name: str) -> Callable[[Handler], Handler]:
         """Decorator: register the function as the handler of ``name``."""
@@ -36,24 +38,34 @@ class TaskRouter:
 
         return register
 
-    def add(self, name: str, handler: Handler) -> None:
+    def add(self, name: str, handler: Handler, *, inputs: Inputs | None = None) -> None:
+        """Register ``handler``; ``inputs`` are the variables it reads (checked for direct submissions)."""
         if name in self._handlers:
             raise DuplicateTopicError(
                 f"topic {name!r} of system {self.system!r} has two handlers: "
                 f"{_describe(self._handlers[name])} and {_describe(handler)}"
             )
         self._handlers[name] = handler
+        if inputs is not None:
+            self._inputs[name] = inputs
 
     def include(self, other: TaskRouter) -> None:
         """Take over another router's handlers (duplicates are errors)."""
         for name, handler in other._handlers.items():
-            self.add(name, handler)
+            self.add(name, handler, inputs=other._inputs.get(name))
 
     def handler_for(self, topic: str) -> Handler | None:
         handler = self._handlers.get(topic)
         if handler is not None:
             return handler
         return next((h for pattern, h in self._handlers.items() if fnmatchcase(topic, pattern)), None)
+
+    def inputs_for(self, topic: str) -> Inputs | None:
+        """The declared inputs of the handler ``topic`` resolves to (exact name first, then globs)."""
+        if topic in self._handlers:
+            return self._inputs.get(topic)
+        pattern = next((p for p in self._handlers if fnmatchcase(topic, p)), None)
+        return self._inputs.get(pattern) if pattern else None
 
     @property
     def topics(self) -> list[str]:

@@ -20,10 +20,22 @@ ENV_KEYS: dict[str, str] = {
     "WORKER_ID": "worker.worker_id",
     "WORKER_MAX_TASKS": "worker.max_tasks",
     "WORKER_ASYNC_RESPONSE_TIMEOUT_MS": "worker.async_response_timeout_ms",
+    "EXCHANGER_API_HOST": "api.host",
+    "EXCHANGER_API_PORT": "api.port",
+    "EXCHANGER_API_TOKENS": "api.tokens",
+    "EXCHANGER_API_JWT_KEY": "api.jwt_key",
+    "EXCHANGER_API_JWT_AUDIENCE": "api.jwt_audience",
 }
 
 # Values of these variables are secrets: registered for redaction as soon as they are read.
-SECRET_ENV_KEYS = {"CAMUNDA_PASSWORD", "CAMUNDA_TOKEN", "RABBITMQ_URL", "LEDGER_DSN"}
+SECRET_ENV_KEYS = {
+    "CAMUNDA_PASSWORD",
+    "CAMUNDA_TOKEN",
+    "RABBITMQ_URL",
+    "LEDGER_DSN",
+    "EXCHANGER_API_TOKENS",
+    "EXCHANGER_API_JWT_KEY",
+}
 
 # Any other EXCHANGER_* variable is a typo or a leftover: refuse it rather than ignore it.
 RESERVED_PREFIX = "EXCHANGER_"

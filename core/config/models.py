@@ -180,6 +180,33 @@ class TrackerConfig(Strict):
     heartbeat_timeout_s: float = Field(60.0, gt=0)
 
 
+class ApiConfig(Strict):
+    """``python -m api``: the HTTP API and the intake queue (docs/api.md)."""
+
+    host: str = "127.0.0.1"  # behind a reverse proxy by default; 0.0.0.0 to serve the network
+    port: int = Field(8088, ge=1, le=65535)
+    # Bearer tokens, "name:role:token" comma-separated (roles: read, operate); from the environment.
+    tokens: SecretStr | None = None
+    jwt_key: SecretStr | None = None  # HS* shared secret or RS*/ES* public key (PEM); None: no JWT
+    jwt_audience: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    jwt_roles_claim: str = "roles"
+    max_body_bytes: int = Field(1_048_576, ge=1_024)  # larger request bodies get 413
+    cors_origins: list[str] = Field(default_factory=list)  # none: CORS off
+    page_limit: int = Field(100, ge=1, le=1_000)  # the most items one page may ask for
+    retention_days: float = Field(30.0, gt=0)  # finished direct-task records are kept this long
+    intake_concurrency: int = Field(4, ge=1, le=64)
+    certfile: str | None = None  # TLS served by uvicorn itself (else: a reverse proxy terminates it)
+    keyfile: str | None = None
+    heartbeat_timeout_s: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ApiConfig:
+        if bool(self.certfile) != bool(self.keyfile):
+            raise ValueError("api.certfile and api.keyfile go together")
+        return self
+
+
 class AppSettings(Strict):
     """Everything a process may need; each service reads its part."""
 
@@ -191,6 +218,7 @@ class AppSettings(Strict):
     logging: LoggingConfig = LoggingConfig()
     worker: WorkerConfig = WorkerConfig()
     tracker: TrackerConfig = TrackerConfig()
+    api: ApiConfig = ApiConfig()
     systems: dict[str, SystemConfig] = Field(default_factory=dict)
     routing: list[RoutingRule] = Field(default_factory=list)
 

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from core.camunda.variables import decode_variables, encode_variables
 from core.contracts.base import Contract, TypedVariable, now_utc, parse_contract
+from core.contracts.task import Origin
 
 RESULT_SCHEMA = "exchanger.result/1"
 
@@ -91,6 +92,9 @@ class ResultMessage(Contract):
     system: str | None = None
     task: TaskRef | None = None
     attempts: int | None = None
+    origin: Origin = Field(
+        default="engine", description="direct: settled by record and reply, never in the engine"
+    )
     created_at: datetime = Field(default_factory=now_utc)
 
     def to_json(self) -> bytes:

@@ -7,12 +7,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from core.contracts.direct import Reply, Submission
 from core.contracts.result import ResultMessage
 from core.contracts.task import TaskMessage
 
-SCHEMAS: dict[str, type[TaskMessage] | type[ResultMessage]] = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "task-message.schema.json": TaskMessage,
     "result-message.schema.json": ResultMessage,
+    "submit-message.schema.json": Submission,
+    "reply-message.schema.json": Reply,
 }
 
 

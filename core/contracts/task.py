@@ -12,6 +12,10 @@ from core.contracts.base import Contract, TypedVariable, now_utc, parse_contract
 
 TASK_SCHEMA = "exchanger.task/1"
 
+# Where a task comes from: an external task fetched from the engine, or a direct submission
+# (REST or the intake queue) that no process knows. Only settling differs between the two.
+Origin = Literal["engine", "direct"]
+
 
 class ExternalTaskInfo(Contract):
     id: str
@@ -76,6 +80,7 @@ class TaskMessage(Contract):
     activity: ActivityInfo
     variables: dict[str, TypedVariable] = Field(default_factory=dict)
     routing: RoutingInfo
+    origin: Origin = "engine"
     fetched_at: datetime = Field(default_factory=now_utc)
     published_at: datetime | None = None
 

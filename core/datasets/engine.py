@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 from core.errors import ConfigError
 
@@ -55,3 +57,23 @@ def _begin_immediate(connection: Connection) -> None:
     """Writers (``WRITE`` in their execution options) lock up front; readers read a snapshot."""
     write = connection.get_execution_options().get(WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def prepare_schema(engine: Engine, metadata: MetaData, *, wait_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Create missing tables, in a write transaction, trying again while another process holds the file.
+
+    A deferred transaction that reads the schema and then writes cannot wait for a busy SQLite
+    file (it fails at once); services starting together would see "database is locked".
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                metadata.create_all(conn)
+            return
+        except OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)

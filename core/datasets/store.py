@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core.datasets.engine import WRITE, create_dataset_engine
+from core.datasets.engine import WRITE, create_dataset_engine, prepare_schema
 from core.datasets.reference import DatasetError, DatasetRef, DatasetStoreUnavailable
 from core.datasets.schema import dataset_chunks, dataset_rows, datasets, metadata, stored_rows
 
@@ -39,7 +39,7 @@ class DatasetStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         try:
-            metadata.create_all(engine)
+            prepare_schema(engine, metadata)
         except SQLAlchemyError as err:
             raise DatasetStoreUnavailable(f"cannot prepare the dataset store: {_reason(err)}") from err
 

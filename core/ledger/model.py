@@ -46,6 +46,7 @@ class RoutedTask:
     activity_id: str
     worker_id: str
     lock_duration_ms: int | None
+    origin: str = "engine"  # "direct": no engine task behind it (core.intake)
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,9 @@ class LedgerEntry:
     claim_owner: str | None = None  # the creator running the handler now
     claim_until: float | None = None  # epoch seconds: the claim's lease
     routed_at: float | None = None  # epoch seconds: its message was last published (None: not queued)
+    origin: str | None = None  # "direct" for a submitted task; None for an engine task
+
+    @property
+    def is_direct(self) -> bool:
+        """No engine task behind it: nothing to lock, complete or fail in the engine."""
+        return self.origin == "direct"

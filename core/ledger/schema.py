@@ -34,6 +34,7 @@ ADDED_COLUMNS = {
     "claim_owner": "TEXT",
     "claim_until": "REAL",
     "routed_at": "REAL",
+    "origin": "TEXT",  # 'direct' for a task submitted without a process; NULL (engine) otherwise
 }
 ADDED_INDEXES = (
     "CREATE INDEX IF NOT EXISTS tasks_claims ON tasks (claim_owner) WHERE claim_owner IS NOT NULL;"
@@ -42,7 +43,7 @@ ADDED_INDEXES = (
 COLUMNS = (
     "external_task_id, message_id, record_id, state, system, topic, process_instance_id, "
     "process_definition_key, activity_id, worker_id, lock_duration_ms, external_id, external_url, "
-    "attempts, last_error, result, created_at, updated_at, claim_owner, claim_until, routed_at"
+    "attempts, last_error, result, created_at, updated_at, claim_owner, claim_until, routed_at, origin"
 )
 
 

@@ -93,7 +93,7 @@ class SqliteLedger:
         self._execute(
             "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
             " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
-            " created_at, updated_at, routed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " created_at, updated_at, routed_at, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
             " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms,"
             # A failed task the engine hands out again (retries left, or an operator retried the
@@ -120,6 +120,7 @@ class SqliteLedger:
                 now,
                 now,
                 time.time(),
+                task.origin if task.origin != "engine" else None,
             ),
         )
         entry = self.get(task.external_task_id)

@@ -112,11 +112,12 @@ class ServiceRuntime:
                 intake.consumer.start()
             self._threads = [run_every(label, every, step, self.stop) for label, every, step in self._loops]
             logger.info("{} running", self.name)
-            (main or (lambda: self._beat_until_stopped(status)))()
+            (main or (lambda: self.beat_until_stopped(status)))()
         finally:
             self._shut_down()
 
-    def _beat_until_stopped(self, status: Status) -> None:
+    def beat_until_stopped(self, status: Status) -> None:
+        """Beat the heartbeat and run the chores until stop (a custom ``main`` may call it)."""
         while not self.stop.wait(HEARTBEAT_EVERY_S):
             self._heartbeat.beat(status())
             now = time.monotonic()

@@ -23,6 +23,7 @@ from core.transport.rabbit import RabbitTransport
 from core.transport.settings import BrokerSettings, QueueType
 from core.transport.topology import (
     ERRORS_QUEUE,
+    INTAKE_QUEUE,
     RESPONSES_QUEUE,
     TASKS_EXCHANGE,
     UNROUTED_EXCHANGE,
@@ -37,6 +38,7 @@ from core.transport.topology import (
 
 __all__ = [
     "ERRORS_QUEUE",
+    "INTAKE_QUEUE",
     "RESPONSES_QUEUE",
     "TASKS_EXCHANGE",
     "UNROUTED_EXCHANGE",

@@ -37,6 +37,11 @@ class OutgoingMessage:
     #: Per-message TTL (AMQP ``expiration``); with a delay queue it shortens the queue's TTL,
     #: which is how retries get their jitter.
     expiration_ms: int | None = None
+    #: AMQP ``correlation_id``: a direct task's replies carry the one its submitter sent.
+    correlation_id: str | None = None
+    #: The routing key is a queue name chosen outside Exchanger (a submitter's reply queue):
+    #: the environment prefix is not applied to it.
+    foreign_queue: bool = False
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Delivery:
     queue: str
     exchange: str = ""
     content_type: str | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None  # as sent: a submitter's own queue name, never prefixed
     _settle: Settle = field(default=lambda ack, requeue: None, repr=False, kw_only=True)
     _settled: bool = field(default=False, repr=False, kw_only=True)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, kw_only=True)

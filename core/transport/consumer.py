@@ -210,6 +210,8 @@ class Consumer:
             queue=queue,
             exchange=self._base_name(method.exchange),
             content_type=properties.content_type,
+            correlation_id=properties.correlation_id,
+            reply_to=properties.reply_to,
             _settle=partial(self._request_settle, connection, generation, method.delivery_tag),
         )
         try:

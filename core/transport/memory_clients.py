@@ -160,6 +160,7 @@ class MemoryConsumer:
             queue=queue,
             exchange=item.exchange,
             content_type=item.content_type,
+            correlation_id=item.correlation_id,
             _settle=partial(self._settle, token),
         )
         try:

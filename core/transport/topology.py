@@ -22,6 +22,7 @@ UNROUTED_EXCHANGE = "camunda.unrouted.tasks"
 UNROUTED_QUEUE = "unrouted.camunda_tasks.queue"
 RESPONSES_QUEUE = "camunda.responses.queue"
 ERRORS_QUEUE = "errors.camunda_tasks.queue"
+INTAKE_QUEUE = "intake.queue"  # direct task submissions from other services (read by the API service)
 
 ExchangeType = Literal["topic", "fanout", "direct"]
 
@@ -103,7 +104,7 @@ class Topology:
         for system in dict.fromkeys(systems):  # keeps order, drops duplicates
             base.append(QueueSpec(system_queue(system), bindings=((TASKS_EXCHANGE, system),)))
             base.append(QueueSpec(sent_queue(system)))
-        base += [QueueSpec(RESPONSES_QUEUE), QueueSpec(ERRORS_QUEUE)]
+        base += [QueueSpec(RESPONSES_QUEUE), QueueSpec(ERRORS_QUEUE), QueueSpec(INTAKE_QUEUE)]
         return cls(exchanges, _with_delay_queues(base, retry_delays_ms or {}))
 
     def queue(self, name: str) -> QueueSpec:

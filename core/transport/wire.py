@@ -41,9 +41,16 @@ def to_wire(item: OutgoingMessage, settings: BrokerSettings) -> Wire:
         headers=headers,
         timestamp=int(time.time()),
         expiration=str(item.expiration_ms) if item.expiration_ms is not None else None,
+        correlation_id=item.correlation_id,
     )
-    routing_key = item.routing_key if item.exchange else settings.name(item.routing_key)
-    return settings.name(item.exchange), routing_key, item.body, properties, item.mandatory
+    return settings.name(item.exchange), _routing_key(item, settings), item.body, properties, item.mandatory
+
+
+def _routing_key(item: OutgoingMessage, settings: BrokerSettings) -> str:
+    """On the default exchange the key is a queue name: ours get the prefix, a submitter's does not."""
+    if item.exchange or item.foreign_queue:
+        return item.routing_key
+    return settings.name(item.routing_key)
 
 
 def error_for(outcome: Outcome, item: OutgoingMessage, settings: BrokerSettings) -> PublishError | None:
@@ -51,8 +58,7 @@ def error_for(outcome: Outcome, item: OutgoingMessage, settings: BrokerSettings)
     if outcome == "ack":
         return None
     exchange = settings.name(item.exchange) or "(default)"
-    routing_key = item.routing_key if item.exchange else settings.name(item.routing_key)
-    where = f"exchange {exchange!r}, routing key {routing_key!r}"
+    where = f"exchange {exchange!r}, routing key {_routing_key(item, settings)!r}"
     if outcome == "returned":
         return PublishUnroutable(f"message {item.message_id} is unroutable ({where})")
     return PublishNacked(f"message {item.message_id} was nacked by the broker ({where})")

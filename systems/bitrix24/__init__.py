@@ -38,7 +38,7 @@ def build_router(settings: Bitrix24Settings, client: Bitrix24Client) -> TaskRout
     topics = settings.topics
     router.add(topics.task, PeopleTasks(client, settings.tasks, portal_base(client)))
     leads = Leads(client, settings.leads)
-    router.add(topics.lead_create, leads.create)
-    router.add(topics.lead_update, leads.update)
-    router.add(topics.lead_move, leads.move)
+    router.add(topics.lead_create, leads.create, inputs=leads.inputs("create"))
+    router.add(topics.lead_update, leads.update, inputs=leads.inputs("update"))
+    router.add(topics.lead_move, leads.move, inputs=leads.inputs("move"))
     return router

@@ -16,6 +16,7 @@ from typing import Any
 from loguru import logger
 
 from core.actions.context import TaskContext
+from core.actions.inputs import Input, Inputs
 from core.actions.outcomes import HandlerOutcome, complete
 from core.errors import BusinessError, PermanentError
 from core.templates import PROSE, Scope, render
@@ -55,6 +56,18 @@ class Leads:
     def __init__(self, client: Bitrix24Client, options: LeadOptions) -> None:
         self.client = client
         self.options = options
+
+    def inputs(self, action: str) -> Inputs:
+        """The variables each lead topic reads (checked for direct submissions)."""
+        names = self.options.variables
+        card = (Input(names.title, required=False), Input(names.full_name, required=False))
+        stage = Input(names.stage, required=False)
+        lead_id = Input(names.lead_id, ("integer", "string"))
+        if action == "create":
+            return Inputs((Input(names.phone), *card, stage))
+        if action == "update":
+            return Inputs((lead_id, Input(names.phone, required=False), *card, stage))
+        return Inputs((lead_id, stage))
 
     def create(self, task: TaskContext) -> HandlerOutcome:
         phone = self._text(task, None, self.options.variables.phone)

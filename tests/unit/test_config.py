@@ -550,6 +550,11 @@ def test_every_documented_variable_lands_on_a_real_setting(config_dir: Path) -> 
         "WORKER_ID": "w-1",
         "WORKER_MAX_TASKS": "7",
         "WORKER_ASYNC_RESPONSE_TIMEOUT_MS": "1000",
+        "EXCHANGER_API_HOST": "10.0.0.5",
+        "EXCHANGER_API_PORT": "9443",
+        "EXCHANGER_API_TOKENS": f"ops:operate:{secret('api-token-sixteen')}",
+        "EXCHANGER_API_JWT_KEY": secret("jwt"),
+        "EXCHANGER_API_JWT_AUDIENCE": "exchanger",
     }
     assert set(values) == set(ENV_KEYS)
 

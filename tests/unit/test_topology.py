@@ -11,6 +11,7 @@ import pytest
 from core.errors import BrokerError, BrokerUnavailable, ConfigError, PublishNacked, PublishUnroutable
 from core.transport import (
     ERRORS_QUEUE,
+    INTAKE_QUEUE,
     RESPONSES_QUEUE,
     TASKS_EXCHANGE,
     UNROUTED_EXCHANGE,
@@ -60,6 +61,7 @@ def test_standard_layout_names_every_queue_of_the_design_table() -> None:
         "dadata.sent.queue",
         RESPONSES_QUEUE,
         ERRORS_QUEUE,
+        INTAKE_QUEUE,
     ]
     assert {(e.name, e.type, e.alternate) for e in topology.exchanges} == {
         (UNROUTED_EXCHANGE, "fanout", None),
