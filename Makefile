@@ -61,7 +61,7 @@ test-e2e: venv npm
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy core systems universal_worker task_creator task_tracker camunda_sync tools
+	.venv/bin/mypy core systems universal_worker task_creator task_tracker camunda_sync api tools
 
 format: venv
 	.venv/bin/ruff check --fix .

@@ -20,7 +20,12 @@ from loguru import logger
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The three services by their short names (``worker``, ``creator``, ``tracker``).
-SERVICE_MODULES = {"worker": "universal_worker", "creator": "task_creator", "tracker": "task_tracker"}
+SERVICE_MODULES = {
+    "worker": "universal_worker",
+    "creator": "task_creator",
+    "tracker": "task_tracker",
+    "api": "api",
+}
 #: Variables of the caller that would override a child's configuration files.
 FOREIGN_PREFIXES = ("EXCHANGER_", "CAMUNDA_", "RABBITMQ_")
 CHECK_TIMEOUT_S = 30.0

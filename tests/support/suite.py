@@ -46,6 +46,7 @@ class Suite:
         rules: list[dict[str, Any]],
         worker: dict[str, Any] | None = None,
         tracker: dict[str, Any] | None = None,
+        api: dict[str, Any] | None = None,
     ) -> None:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         general = {
@@ -61,6 +62,7 @@ class Suite:
                 **(worker or {}),
             },
             "tracker": {"lock_check_interval_s": 0.5, **(tracker or {})},
+            "api": api or {},
         }
         (self.config_dir / "exchanger.yaml").write_text(yaml.safe_dump(general))
         (self.config_dir / "systems.yaml").write_text(yaml.safe_dump({"systems": systems}))

@@ -1,0 +1,44 @@
+"""The FastAPI application: routes, error answers, the body limit, CORS when configured."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.auth import Authenticator
+from api.context import ApiContext
+from api.errors import install_error_handlers
+from api.limits import BodyLimit
+from api.routes import control, tasks
+
+VERSION = "1"
+
+
+def create_app(context: ApiContext, authenticator: Authenticator) -> FastAPI:
+    """The app over ``context``; OpenAPI at /openapi.json, its pages at /docs."""
+    app = FastAPI(
+        title="Exchanger API",
+        version=VERSION,
+        summary="Direct tasks without a process, and control of running processes.",
+    )
+    app.state.context = context
+    app.state.authenticator = authenticator
+    install_error_handlers(app)
+    app.include_router(tasks.router)
+    app.include_router(control.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no token needed, no backend called)."""
+        return {"status": "ok"}
+
+    config = context.settings.api
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""The API's routers: direct tasks, and control of processes and executions."""
