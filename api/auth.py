@@ -49,6 +49,7 @@ class Authenticator:
         self._roles_claim = config.jwt_roles_claim
         if self._jwt_key:
             register_secret(self._jwt_key)
+            _check_shared_key(self._jwt_key, self._algorithms)
 
     @property
     def configured(self) -> bool:
@@ -102,6 +103,16 @@ def parse_tokens(text: str) -> list[_Token]:
         register_secret(parts[2])
         tokens.append(_Token(parts[0], parts[1], parts[2]))  # type: ignore[arg-type]
     return tokens
+
+
+MIN_SHARED_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
+
+
+def _check_shared_key(key: str, algorithms: list[str]) -> None:
+    if any(a.startswith("HS") for a in algorithms) and len(key.encode()) < MIN_SHARED_KEY_BYTES:
+        raise ConfigError(
+            f"EXCHANGER_API_JWT_KEY: an HS* key needs {MIN_SHARED_KEY_BYTES} bytes or more", key="api.jwt_key"
+        )
 
 
 def _unauthorized(reason: str) -> HTTPException:

@@ -8,6 +8,7 @@ stops the whole service with an error that says so.
 from __future__ import annotations
 
 import threading
+import time
 
 import uvicorn
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from core.config.models import ApiConfig
 from core.errors import ExchangerError
 
 STOP_WAIT_S = 30.0
+START_WAIT_S = 30.0
 
 
 class HttpServer:
@@ -57,6 +59,16 @@ class HttpServer:
 
         self._thread = threading.Thread(target=serve, name="http", daemon=True)
         self._thread.start()
+
+    def wait_started(self, stop: threading.Event, timeout_s: float = START_WAIT_S) -> bool:
+        """True once it listens; False if the service stops first (the failure is raised by stop)."""
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if stop.wait(0.05):
+                return False
+            if time.monotonic() > deadline:
+                raise ExchangerError(f"the HTTP server on {self.url} did not start within {timeout_s:.0f} s")
+        return True
 
     def stop(self) -> None:
         """Stop taking requests, let those under way finish, then return."""

@@ -65,9 +65,11 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
 
     def main() -> None:
         http.start(stop)
-        logger.info("api serving {} (docs at /docs)", http.url)
         try:
-            runtime.beat_until_stopped(status)
+            # The heartbeat (what --check reads) starts only once requests can be served.
+            if http.wait_started(stop):
+                logger.info("api serving {} (docs at /docs)", http.url)
+                runtime.beat_until_stopped(status)
         finally:
             http.stop()
 
