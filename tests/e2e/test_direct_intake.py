@@ -258,3 +258,29 @@ def test_stop_through_the_api_reaches_bitrix24(
     )
     operations = [line for line in suite.log_lines("api") if "operation=stop" in str(line.get("msg"))]
     assert operations and "by=api:ops" in operations[0]["msg"]
+
+
+def test_failures_are_retried_like_engine_tasks_and_replied_as_errors(
+    suite: Suite, replies: ReplyQueue
+) -> None:
+    api = start(suite, "api", "creator", "tracker")
+    broken = api.submit(submission("python", "e2e.broken", {}, reply_to=replies.name))["id"]
+    flaky = api.submit(submission("python", "e2e.flaky", {}, reply_to=replies.name))["id"]
+    refused = api.submit(submission("python", "e2e.business", {"code": "NO_STOCK"}, reply_to=replies.name))[
+        "id"
+    ]
+    seen: list[tuple[str | None, dict[str, Any]]] = []
+    done = wait_for(
+        lambda: seen.extend(replies.take()) or (len(found := finals(seen)) == 3 and found),
+        timeout=60,
+        interval=0.2,
+        what="three outcomes",
+    )
+    # e2e.broken always fails retryably: three attempts (the system's retry policy), then failed
+    assert (done[broken]["status"], done[broken]["attempts"]) == ("failed", 3)
+    assert "the upstream is down" in done[broken]["error"]["message"]
+    assert (done[flaky]["status"], done[flaky]["result"]["attempts_needed"]) == ("completed", 3)
+    assert (done[refused]["status"], done[refused]["error"]["code"]) == ("bpmn_error", "NO_STOCK")
+    calls = counts(str(suite.root / "effects.sqlite3"))["calls"]
+    assert calls == 3 + 3 + 1
+    assert api.task(broken)["status"] == "failed"
