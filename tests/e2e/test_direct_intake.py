@@ -284,3 +284,20 @@ def test_failures_are_retried_like_engine_tasks_and_replied_as_errors(
     calls = counts(str(suite.root / "effects.sqlite3"))["calls"]
     assert calls == 3 + 3 + 1
     assert api.task(broken)["status"] == "failed"
+
+
+def test_a_direct_people_task_is_tracked_until_the_person_closes_it(
+    suite: Suite, sandbox: Sandbox, replies: ReplyQueue
+) -> None:
+    api = start(suite, "api", "creator", "tracker")
+    variables = {"bitrix_responsible_id": 2, "customer": "Acme"}
+    record = api.submit(submission("bitrix24", "bitrix24.task", variables, reply_to=replies.name))["id"]
+    (task,) = wait_for(lambda: open_tasks(sandbox), timeout=60, what="the Bitrix task")
+    tracked = wait_for(
+        lambda: (t := api.task(record))["status"] == "tracked" and t, timeout=30, what="tracked"
+    )
+    assert tracked["external_item"]["id"] == str(task["id"])
+    sandbox.control("POST", f"tasks/{task['id']}/close", {"result": "called, they agreed"})
+    (reply,) = wait_for(lambda: list(finals(replies.take()).values()), timeout=60, what="the outcome")
+    assert (reply["id"], reply["status"]) == (record, "completed")
+    assert len(sandbox.tasks()) == 1
