@@ -6,8 +6,9 @@
 #
 # Copies the checkout to PREFIX, builds its virtualenv, creates the `exchanger` user, puts
 # the config under /etc/exchanger (existing files are kept), renders the unit templates in
-# scripts/systemd and enables: the worker, one creator per system, the tracker, and the
-# camunda_sync timer. Re-running upgrades the code and keeps the configuration.
+# scripts/systemd and enables: the worker, one creator per system, the tracker, the API
+# (python -m api; 127.0.0.1:8088 unless configured) and the camunda_sync timer.
+# Re-running upgrades the code and keeps the configuration.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=/opt/exchanger ENV_FILE=/etc/exchanger/exchanger.env CONFIG_DIR=/etc/exchanger/config
@@ -48,7 +49,7 @@ chown -R exchanger:exchanger /var/lib/exchanger
 for unit in "$SRC"/scripts/systemd/*; do render "$unit" "$UNIT_DIR/$(basename "$unit")"; done
 systemctl daemon-reload
 if [ "$ENABLE" = yes ]; then
-  systemctl enable --now exchanger-universal-worker.service exchanger-task-tracker.service
+  systemctl enable --now exchanger-universal-worker.service exchanger-task-tracker.service exchanger-api.service
   for system in $SYSTEMS; do systemctl enable --now "exchanger-task-creator@$system.service"; done
   systemctl enable --now exchanger-camunda-sync.timer
 fi

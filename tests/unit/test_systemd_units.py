@@ -23,6 +23,7 @@ def test_templates_render_with_every_placeholder_filled(tmp_path: Path) -> None:
     units = render(tmp_path)
     names = sorted(p.name for p in units.iterdir())
     assert names == [
+        "exchanger-api.service",
         "exchanger-camunda-sync.service",
         "exchanger-camunda-sync.timer",
         "exchanger-task-creator@.service",
@@ -35,15 +36,31 @@ def test_templates_render_with_every_placeholder_filled(tmp_path: Path) -> None:
 
 def test_services_outwait_the_orderly_shutdown_and_do_not_restart_on_config_errors(tmp_path: Path) -> None:
     units = render(tmp_path)
-    for name in (
-        "exchanger-universal-worker.service",
-        "exchanger-task-tracker.service",
-        "exchanger-task-creator@.service",
+    for name, stop_s in (
+        ("exchanger-universal-worker.service", 90),
+        ("exchanger-task-tracker.service", 90),
+        ("exchanger-task-creator@.service", 90),  # longer than the 60 s the services allow in-flight work
+        ("exchanger-api.service", 120),  # the 30 s HTTP drain, then the intake queue's 60 s
     ):
         text = (units / name).read_text()
-        assert "TimeoutStopSec=90" in text  # longer than the 60 s the services allow in-flight work
+        assert f"TimeoutStopSec={stop_s}" in text, name
         assert "RestartPreventExitStatus=2" in text
         assert "NoNewPrivileges=yes" in text and "ProtectSystem=strict" in text
+
+
+def test_the_api_unit_runs_python_m_api_after_rabbitmq(tmp_path: Path) -> None:
+    text = (render(tmp_path) / "exchanger-api.service").read_text()
+    assert f"ExecStart={ROOT}/.venv/bin/python -m api\n" in text
+    assert "After=network-online.target rabbitmq-server.service" in text
+
+
+def test_the_installer_enables_every_installable_unit() -> None:
+    script = (ROOT / "scripts/install-systemd.sh").read_text()
+    enabled = " ".join(line for line in script.splitlines() if "systemctl enable" in line)
+    for unit in (ROOT / "scripts/systemd").iterdir():
+        if "[Install]" in unit.read_text() and "@." not in unit.name:
+            assert unit.name in enabled, unit.name
+    assert "exchanger-task-creator@$system.service" in enabled
 
 
 def test_systemd_analyze_accepts_the_units(tmp_path: Path) -> None:
