@@ -14,6 +14,7 @@ from tools.ops.incidents import incidents, tasks
 from tools.ops.ledger import instance, ledger_stats, where
 from tools.ops.processes import processes
 from tools.ops.status import health, queues
+from tools.ops.submit import submit
 
 
 @click.group()
@@ -25,7 +26,7 @@ from tools.ops.status import health, queues
 @click.pass_context
 def main(ctx: click.Context, config_dir: Path | None, env_file: Path | None, verbose: bool) -> None:
     """Look into a running Exchanger and control its process runs: health, queues, where a task
-    is, poison messages, processes, executions, incidents."""
+    is, poison messages, processes, executions, incidents; submit a direct task."""
     logs.configure(verbose)
     ctx.obj = OpsContext(config_dir, env_file)
 
@@ -41,6 +42,7 @@ for command in (
     executions,
     incidents,
     tasks,
+    submit,
 ):
     main.add_command(command)
 

@@ -16,9 +16,11 @@ import click
 import requests
 
 from core.camunda import CamundaSettings, EngineAdmin
+from core.config import load_settings
 from core.errors import ExchangerError
 from core.logs import setup_logging
 from tools.demo.config import DEMO_SYSTEMS, write_demo_config
+from tools.demo.direct import run_direct
 from tools.demo.people import SandboxPeople
 from tools.demo.processes import ServiceGroup
 from tools.demo.sandboxes import BITRIX24_RATE, WB_TIME_SCALE, Sandboxes
@@ -31,6 +33,7 @@ SERVICES = (
     ("creator", "task_creator", tuple(arg for name in DEMO_SYSTEMS for arg in ("--system", name))),
     ("tracker", "task_tracker", ()),
 )
+DIRECT_TIMEOUT_S = 20.0
 
 
 def deploy(client: EngineAdmin) -> None:
@@ -175,6 +178,9 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             f"all done in {elapsed:.1f} s; the Bitrix24 sandbox answered {sum(counters['requests'].values())} "
             f"requests, {counters['served_503']} of them rate-limited (503)"
         )
+        # Direct tasks last, run by the same creator and tracker.
+        settings = load_settings(config, env=env)
+        failures += run_direct(settings, sandboxes.environment(), DIRECT_TIMEOUT_S)
     finally:
         people.stop()
         group.stop_all()

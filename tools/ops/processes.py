@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ import click
 from core import operations
 from tools.ops.context import OpsContext, cli_actor, pass_ops
 from tools.ops.output import json_option, print_fields, print_json, print_table, reported
+from tools.ops.variables import parse_vars
 
 
 @click.group()
@@ -49,24 +49,10 @@ def stats(ops: OpsContext, as_json: bool) -> None:
     return None
 
 
-def _variable(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
-    """``name=value`` pairs; a value that parses as JSON is that JSON, else the text itself."""
-    variables: dict[str, Any] = {}
-    for pair in values:
-        name, sep, text = pair.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE")
-        try:
-            variables[name] = json.loads(text)
-        except ValueError:
-            variables[name] = text
-    return variables
-
-
 @processes.command()
 @click.argument("key")
 @click.option(
-    "--var", "variables", multiple=True, callback=_variable, metavar="NAME=VALUE", help="repeatable"
+    "--var", "variables", multiple=True, callback=parse_vars, metavar="NAME=VALUE", help="repeatable"
 )
 @click.option("--business-key")
 @click.option("--tenant", "tenant_id")
