@@ -39,6 +39,7 @@ def create_app(context: ApiContext, authenticator: Authenticator) -> FastAPI:
             allow_origins=config.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Idempotent-Replayed"],
         )
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app

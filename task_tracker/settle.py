@@ -65,7 +65,7 @@ class Settler:
         if result.origin == "direct" or (entry is not None and entry.is_direct):
             if self._direct is None:
                 raise ContractError(f"task {task_id} is a direct task and this tracker settles none")
-            return self._direct(result)  # checks its own record: a final one only re-sends its reply
+            return self._direct(result)  # checks its own record: a duplicate result changes nothing
         if entry is not None and entry.state in FINAL_STATES:
             logger.info("task={} already settled as {}: nothing to do", task_id, entry.state)
             return "duplicate"

@@ -193,7 +193,7 @@ class ApiConfig(Strict):
     jwt_roles_claim: str = "roles"
     max_body_bytes: int = Field(1_048_576, ge=1_024)  # larger request bodies get 413
     cors_origins: list[str] = Field(default_factory=list)  # none: CORS off
-    page_limit: int = Field(100, ge=1, le=1_000)  # the most items one page may ask for
+    page_limit: int = Field(100, ge=1, le=500)  # the most items one page may ask for
     retention_days: float = Field(30.0, gt=0)  # finished direct-task records are kept this long
     intake_concurrency: int = Field(4, ge=1, le=64)
     certfile: str | None = None  # TLS served by uvicorn itself (else: a reverse proxy terminates it)

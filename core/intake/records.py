@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -131,7 +132,7 @@ class Page:
 def fingerprint(submission: Submission) -> str:
     """The same submission always hashes the same, whatever the key order of its variables."""
     body = submission.model_dump(mode="json", exclude={"idempotency_key", "reply_to"})
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_value)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -174,7 +175,7 @@ class DirectStore:
             "system": submission.system,
             "topic": submission.topic,
             "business_key": submission.business_key,
-            "variables": json.dumps(submission.variables, ensure_ascii=False, default=str),
+            "variables": json.dumps(submission.variables, ensure_ascii=False, default=_json_value),
             "reply_to": submitter.reply_to,
             "correlation_id": submitter.correlation_id,
             "channel": submitter.channel,
@@ -215,9 +216,9 @@ class DirectStore:
         """Store the outcome; False when the record was final already (a duplicate result)."""
         fields: dict[str, Any] = {"status": status, "finished_at": time.time(), "attempts": attempts}
         if result is not None:
-            fields["result"] = json.dumps(result, ensure_ascii=False, default=str)
+            fields["result"] = json.dumps(result, ensure_ascii=False, default=_json_value)
         if error is not None:
-            fields["error"] = json.dumps(error, ensure_ascii=False, default=str)
+            fields["error"] = json.dumps(error, ensure_ascii=False, default=_json_value)
         open_states = {DirectState.ACCEPTED, DirectState.QUEUED, DirectState.TRACKED}
         return self._update(record_id, fields, only_from=open_states)
 
@@ -332,6 +333,13 @@ class DirectStore:
                 yield conn
         except SQLAlchemyError as err:
             raise LedgerError(f"direct-task records: {_reason(err)}") from err
+
+
+def _json_value(value: Any) -> Any:
+    """Dates and times as ISO 8601 (what a JSON reader expects); anything else as its text."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
 
 
 def _record(row: Any) -> DirectRecord:

@@ -22,8 +22,10 @@ _STATUS: dict[DirectState, ReplyStatus] = {
 def reply_for(record: DirectRecord) -> Reply:
     """``accepted`` while it runs; its outcome once final (result variables also at the top level)."""
     status = _STATUS.get(record.status, "accepted")
-    result = record.result if status == "completed" else None
-    extra: dict[str, Any] = {k: v for k, v in (result or {}).items() if k not in RESERVED_REPLY_FIELDS}
+    # A BPMN error may carry variables too; only a completed task's repeat at the top level.
+    result = record.result if status in ("completed", "bpmn_error") else None
+    top = result if status == "completed" else None
+    extra: dict[str, Any] = {k: v for k, v in (top or {}).items() if k not in RESERVED_REPLY_FIELDS}
     return Reply(
         id=record.id,
         status=status,

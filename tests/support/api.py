@@ -33,7 +33,7 @@ READ_TOKEN = "read-token-0123456789abcdef"
 JWT_KEY = "jwt-shared-secret-for-tests-0123456789"
 AUDIENCE = "exchanger-api"
 TOKENS = f"ops:operate:{OPERATE_TOKEN},viewer:read:{READ_TOKEN}"
-WEBHOOK = "https://portal.example/rest/1/abcdefabcdef1234/"
+WEBHOOK = "https://api-tests.example/rest/1/abcdefabcdef1234/"
 OPERATE = {"Authorization": f"Bearer {OPERATE_TOKEN}"}
 READ = {"Authorization": f"Bearer {READ_TOKEN}"}
 

@@ -23,7 +23,7 @@ from systems import registry
 from tests.unit.fakes import delivery
 
 REPLIES = "their.replies"
-WEBHOOK = "https://portal.example/rest/1/abcdefabcdef1234/"
+WEBHOOK = "https://intake-unit.example/rest/1/abcdefabcdef1234/"
 
 
 @dataclasses.dataclass
