@@ -6,13 +6,13 @@ Nothing here echoes a request body or a secret: messages name the cause, not the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 
+from core.contracts.base import validation_problems
 from core.errors import (
     BrokerError,
     CamundaNotFound,
@@ -64,15 +64,9 @@ async def _submission_invalid(_request: Request, err: Exception) -> JSONResponse
 
 async def _request_invalid(_request: Request, err: Exception) -> JSONResponse:
     errors = err.errors() if isinstance(err, RequestValidationError) else []
-    return _unprocessable([_problem(e) for e in errors] or [str(err)])
+    return _unprocessable(validation_problems(errors) or [str(err)])
 
 
 def _unprocessable(problems: list[str]) -> JSONResponse:
     body = {"detail": f"{len(problems)} problem(s) in the request", "problems": problems}
     return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
-def _problem(error: dict[str, Any]) -> str:
-    """``body.variables.phone: Field required`` (the location without the value)."""
-    where = ".".join(str(part) for part in error.get("loc", ()))
-    return f"{where}: {error.get('msg', 'invalid')}"

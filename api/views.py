@@ -50,7 +50,6 @@ class TaskPage(BaseModel):
 
 def task_view(record: DirectRecord, entry: LedgerEntry | None) -> TaskView:
     """The record, with the attempts and last error the creator wrote to the ledger meanwhile."""
-    attempts = record.attempts if record.attempts is not None else (entry.attempts if entry else None)
     item = ExternalItem(id=record.external_id, url=record.external_url) if record.external_id else None
     return TaskView(
         id=record.id,
@@ -58,7 +57,7 @@ def task_view(record: DirectRecord, entry: LedgerEntry | None) -> TaskView:
         topic=record.topic,
         status=str(record.status),
         business_key=record.business_key,
-        attempts=attempts,
+        attempts=record.attempts_so_far(entry),
         result=record.result,
         error=record.error,
         external_item=item,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,12 +34,18 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def validation_problems(errors: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``variables.phone: Field required`` per error: where and what, never the value."""
+    return [
+        f"{'.'.join(str(p) for p in e.get('loc', ())) or '(message)'}: {e.get('msg', 'invalid')}"
+        for e in errors
+    ]
+
+
 def parse_contract(model: type[M], body: bytes | str) -> M:
     """Validate ``body`` against ``model``; every problem becomes a ContractError with its path."""
     try:
         return model.model_validate_json(body)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(message)'}: {e['msg']}" for e in err.errors()[:5]
-        )
+        problems = "; ".join(validation_problems(err.errors()[:5]))
         raise ContractError(f"invalid {model.__name__}: {problems}") from None

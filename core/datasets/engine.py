@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.errors import ConfigError
 
@@ -57,6 +57,12 @@ def _begin_immediate(connection: Connection) -> None:
     """Writers (``WRITE`` in their execution options) lock up front; readers read a snapshot."""
     write = connection.get_execution_options().get(WRITE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def database_reason(err: SQLAlchemyError) -> str:
+    """The driver's message without the SQL and parameters (rows may hold personal data)."""
+    original = getattr(err, "orig", None)
+    return f"{type(original or err).__name__}: {original or err.__class__.__doc__ or ''}".strip()
 
 
 def prepare_schema(engine: Engine, metadata: MetaData, *, wait_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core.datasets.engine import WRITE, create_dataset_engine, prepare_schema
+from core.datasets.engine import WRITE, create_dataset_engine, database_reason, prepare_schema
 from core.datasets.reference import DatasetError, DatasetRef, DatasetStoreUnavailable
 from core.datasets.schema import dataset_chunks, dataset_rows, datasets, metadata, stored_rows
 
@@ -41,7 +41,9 @@ class DatasetStore:
         try:
             prepare_schema(engine, metadata)
         except SQLAlchemyError as err:
-            raise DatasetStoreUnavailable(f"cannot prepare the dataset store: {_reason(err)}") from err
+            raise DatasetStoreUnavailable(
+                f"cannot prepare the dataset store: {database_reason(err)}"
+            ) from err
 
     @classmethod
     def open(cls, dsn: str) -> DatasetStore:
@@ -258,7 +260,7 @@ class _Transaction:
         try:
             return self._context.__enter__()
         except SQLAlchemyError as err:
-            raise DatasetStoreUnavailable(f"dataset store unavailable: {_reason(err)}") from err
+            raise DatasetStoreUnavailable(f"dataset store unavailable: {database_reason(err)}") from err
 
     def __exit__(self, *exc: Any) -> bool | None:
         try:
@@ -266,7 +268,7 @@ class _Transaction:
         except IntegrityError:
             raise
         except SQLAlchemyError as err:
-            raise DatasetStoreUnavailable(f"dataset store write failed: {_reason(err)}") from err
+            raise DatasetStoreUnavailable(f"dataset store write failed: {database_reason(err)}") from err
 
 
 def _stored_row(
@@ -282,9 +284,3 @@ def _stored_row(
         "dataset_id": dataset_id,
         "updated_at": time.time(),
     }
-
-
-def _reason(err: SQLAlchemyError) -> str:
-    """The driver's message without the SQL and parameters (rows may hold personal data)."""
-    original = getattr(err, "orig", None)
-    return f"{type(original or err).__name__}: {original or err.__class__.__doc__ or ''}".strip()

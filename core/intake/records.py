@@ -38,8 +38,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from core.contracts.direct import Submission
-from core.datasets.engine import WRITE, create_dataset_engine, prepare_schema
+from core.datasets.engine import WRITE, create_dataset_engine, database_reason, prepare_schema
 from core.errors import DirectTaskNotFound, IdempotencyConflict, LedgerError
+from core.ledger import LedgerEntry
 
 
 class DirectState(StrEnum):
@@ -120,6 +121,12 @@ class DirectRecord:
     def final(self) -> bool:
         return self.status in FINAL
 
+    def attempts_so_far(self, entry: LedgerEntry | None) -> int | None:
+        """The stored count once final; while it runs, the creator's count in the ledger."""
+        if self.attempts is not None:
+            return self.attempts
+        return entry.attempts if entry else None
+
 
 @dataclass(frozen=True)
 class Page:
@@ -144,7 +151,7 @@ class DirectStore:
         try:
             prepare_schema(engine, metadata)
         except SQLAlchemyError as err:
-            raise LedgerError(f"cannot prepare the direct-task records: {_reason(err)}") from err
+            raise LedgerError(f"cannot prepare the direct-task records: {database_reason(err)}") from err
 
     @classmethod
     def open(cls, dsn: str) -> DirectStore:
@@ -324,7 +331,7 @@ class DirectStore:
         except IntegrityError:
             raise
         except SQLAlchemyError as err:
-            raise LedgerError(f"direct-task records: {_reason(err)}") from err
+            raise LedgerError(f"direct-task records: {database_reason(err)}") from err
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -332,7 +339,7 @@ class DirectStore:
             with self._engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as err:
-            raise LedgerError(f"direct-task records: {_reason(err)}") from err
+            raise LedgerError(f"direct-task records: {database_reason(err)}") from err
 
 
 def _json_value(value: Any) -> Any:
@@ -350,7 +357,3 @@ def _record(row: Any) -> DirectRecord:
     data["error"] = json.loads(data["error"]) if data["error"] else None
     data["attempts"] = int(data["attempts"]) if data["attempts"] is not None else None
     return DirectRecord(**data)
-
-
-def _reason(err: SQLAlchemyError) -> str:
-    return str(getattr(err, "orig", None) or err).splitlines()[0]

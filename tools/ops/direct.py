@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from core import wiring
 from core.config import AppSettings
+from core.contracts.base import validation_problems
 from core.contracts.direct import Submission
 from core.errors import SubmissionInvalid
 from core.intake import DirectIntake, DirectRecord, DirectStore, TopicCatalog
@@ -51,8 +52,7 @@ def submission_of(fields: dict[str, Any]) -> Submission:
     try:
         return Submission.model_validate(fields)
     except ValidationError as err:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()]
-        raise SubmissionInvalid(problems) from None
+        raise SubmissionInvalid(validation_problems(err.errors())) from None
 
 
 def wait_final(records: DirectStore, record_id: str, timeout_s: float) -> DirectRecord:
@@ -67,7 +67,4 @@ def wait_final(records: DirectStore, record_id: str, timeout_s: float) -> Direct
 
 def attempts_of(opened: OpenIntake, record: DirectRecord) -> int | None:
     """The record's attempts, or while it runs the creator's count in the ledger (as the API)."""
-    if record.attempts is not None:
-        return record.attempts
-    entry = opened.ledger.get(record.id)
-    return entry.attempts if entry else None
+    return record.attempts_so_far(opened.ledger.get(record.id))
