@@ -20,10 +20,6 @@ SUBMISSION_SCHEMA = "exchanger.submit/1"
 REPLY_SCHEMA = "exchanger.reply/1"
 
 ReplyStatus = Literal["accepted", "rejected", "completed", "failed", "bpmn_error"]
-# Reply fields that a result variable of the same name never overwrites.
-RESERVED_REPLY_FIELDS = frozenset(
-    {"schema", "id", "status", "system", "topic", "action", "attempts", "result", "error", "at"}
-)
 
 
 class Submission(Contract):

@@ -7,7 +7,7 @@ from typing import Any
 
 from loguru import logger
 
-from core.contracts.direct import RESERVED_REPLY_FIELDS, Reply, ReplyError, ReplyStatus, action_of
+from core.contracts.direct import Reply, ReplyError, ReplyStatus, action_of
 from core.errors import PublishUnroutable
 from core.intake.records import DirectRecord, DirectState
 from core.transport.base import MessagePublisher, OutgoingMessage
@@ -17,6 +17,8 @@ _STATUS: dict[DirectState, ReplyStatus] = {
     DirectState.FAILED: "failed",
     DirectState.BPMN_ERROR: "bpmn_error",
 }
+# The reply's own fields: a result variable of the same name never overwrites one of them.
+_OWN_FIELDS = frozenset(field.alias or name for name, field in Reply.model_fields.items())
 
 
 def reply_for(record: DirectRecord) -> Reply:
@@ -25,7 +27,7 @@ def reply_for(record: DirectRecord) -> Reply:
     # A BPMN error may carry variables too; only a completed task's repeat at the top level.
     result = record.result if status in ("completed", "bpmn_error") else None
     top = result if status == "completed" else None
-    extra: dict[str, Any] = {k: v for k, v in (top or {}).items() if k not in RESERVED_REPLY_FIELDS}
+    extra: dict[str, Any] = {k: v for k, v in (top or {}).items() if k not in _OWN_FIELDS}
     return Reply(
         id=record.id,
         status=status,
