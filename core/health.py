@@ -22,13 +22,18 @@ class Heartbeat:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._min_interval_s = min_interval_s
         self._last = 0.0
+        self._notes: dict[str, Any] = {}
+
+    def note(self, **facts: Any) -> None:
+        """Facts every later beat carries (e.g. the metrics endpoint's URL)."""
+        self._notes.update(facts)
 
     def beat(self, stats: Mapping[str, Any] | None = None, *, force: bool = False) -> None:
         now = time.time()
         if not force and now - self._last < self._min_interval_s:
             return
         self._last = now
-        body = {"ts": now, "pid": os.getpid(), **(stats or {})}
+        body = {"ts": now, "pid": os.getpid(), **self._notes, **(stats or {})}
         # A name of its own per process: two processes beating under one name (two creators
         # of one system sharing a state folder) would otherwise move each other's file away.
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

@@ -31,6 +31,8 @@ need_root_apt() {
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || missing+=(maven)
   command -v curl >/dev/null || missing+=(curl)
+  command -v chromium >/dev/null || missing+=(chromium)      # the web pages' browser tests
+  command -v prometheus >/dev/null || missing+=(prometheus)  # the scrape-config e2e test
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq

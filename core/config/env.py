@@ -25,6 +25,9 @@ ENV_KEYS: dict[str, str] = {
     "EXCHANGER_API_TOKENS": "api.tokens",
     "EXCHANGER_API_JWT_KEY": "api.jwt_key",
     "EXCHANGER_API_JWT_AUDIENCE": "api.jwt_audience",
+    "EXCHANGER_METRICS_ENABLED": "metrics.enabled",
+    "EXCHANGER_METRICS_HOST": "metrics.host",
+    "EXCHANGER_METRICS_PORT": "metrics.port",
 }
 
 # Values of these variables are secrets: registered for redaction as soon as they are read.

@@ -207,6 +207,18 @@ class ApiConfig(Strict):
         return self
 
 
+class MetricsConfig(Strict):
+    """``/metrics``, ``/healthz`` and ``/readyz`` of each service (docs/monitoring.md)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"  # scraped from this host; 0.0.0.0 lets a Prometheus elsewhere reach it
+    # None: the service's own default port (worker 9401, creator 9402, tracker 9403); 0: any free
+    # port (the heartbeat records which). Two creators on one host need a port each.
+    port: int | None = Field(None, ge=0, le=65535)
+    # Metrics endpoints the API's dashboard reads; none: those the heartbeats in state_dir name.
+    targets: list[str] = Field(default_factory=list)
+
+
 class AppSettings(Strict):
     """Everything a process may need; each service reads its part."""
 
@@ -219,6 +231,7 @@ class AppSettings(Strict):
     worker: WorkerConfig = WorkerConfig()
     tracker: TrackerConfig = TrackerConfig()
     api: ApiConfig = ApiConfig()
+    metrics: MetricsConfig = MetricsConfig()
     systems: dict[str, SystemConfig] = Field(default_factory=dict)
     routing: list[RoutingRule] = Field(default_factory=list)
 

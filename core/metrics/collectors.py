@@ -1,0 +1,111 @@
+"""Metrics read at scrape time: ledger records per state and queue depths from the broker.
+
+Each is a collector registered for the life of a service (``unregister`` at shutdown, so a
+second service in one test process does not collide). Reads are cached for ``ttl_s`` so a
+scrape storm cannot load the ledger or the broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+from loguru import logger
+from prometheus_client import REGISTRY
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from core.errors import ExchangerError
+from core.transport.admin import BrokerAdmin, QueueStats
+from core.transport.settings import BrokerSettings
+
+T = TypeVar("T")
+CACHE_S = 5.0
+
+
+class _Cached(Generic[T]):
+    """The last good reading of ``read``, fresh for ``ttl_s``; a failed read keeps nothing."""
+
+    def __init__(self, read: Callable[[], T], ttl_s: float) -> None:
+        self._read = read
+        self._ttl_s = ttl_s
+        self._value: T | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None or time.monotonic() - self._at >= self._ttl_s:
+                self._value, self._at = self._read(), time.monotonic()
+            return self._value
+
+
+class LedgerStates(Collector):
+    """``exchanger_ledger_records{state}`` from the ledger's own count."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]], ttl_s: float = CACHE_S) -> None:
+        self._counts = _Cached(counts, ttl_s)
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily("exchanger_ledger_records", "Ledger records per state", labels=["state"])
+        try:
+            counts = self._counts.get()
+        except ExchangerError as err:
+            logger.warning("metrics: cannot count ledger records: {}", err)
+            return
+        for state, count in sorted(counts.items()):
+            family.add_metric([state], count)
+        yield family
+
+
+class QueueDepths(Collector):
+    """``exchanger_queue_messages{queue}`` and ``exchanger_queue_consumers{queue}`` by passive declare."""
+
+    def __init__(self, settings: BrokerSettings, queues: Iterable[str], ttl_s: float = CACHE_S) -> None:
+        self._settings = settings
+        self._queues = sorted(set(queues))
+        self._admin: BrokerAdmin | None = None
+        self._stats = _Cached(self._read, ttl_s)
+
+    def _read(self) -> dict[str, QueueStats]:
+        try:
+            if self._admin is None:
+                self._admin = BrokerAdmin(self._settings, connection_name="exchanger-metrics")
+            stats = {queue: self._admin.queue_stats(queue) for queue in self._queues}
+        except ExchangerError:
+            self.close()  # reconnect on the next scrape
+            raise
+        return {queue: stat for queue, stat in stats.items() if stat is not None}
+
+    def collect(self) -> Iterator[Metric]:
+        messages = GaugeMetricFamily("exchanger_queue_messages", "Ready messages per queue", labels=["queue"])
+        consumers = GaugeMetricFamily("exchanger_queue_consumers", "Consumers per queue", labels=["queue"])
+        try:
+            stats = self._stats.get()
+        except ExchangerError as err:
+            logger.warning("metrics: cannot read queue depths: {}", err)
+            return
+        for queue, stat in stats.items():
+            messages.add_metric([queue], stat.messages)
+            consumers.add_metric([queue], stat.consumers)
+        yield messages
+        yield consumers
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+
+
+def register(collector: Collector) -> Callable[[], None]:
+    """Register ``collector`` with the default registry; the returned call takes it back out."""
+    REGISTRY.register(collector)
+
+    def unregister() -> None:
+        with contextlib.suppress(KeyError):  # already out
+            REGISTRY.unregister(collector)
+
+    return unregister
