@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from loguru import logger
 
+from core.metrics.catalog import TASKS_POISON
 from core.redact import redact
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import ERRORS_QUEUE
@@ -64,4 +65,5 @@ def send_to_errors(publisher: MessagePublisher, delivery: Delivery, reason: str,
     error = publisher.publish_many([envelope])[0]
     if error is not None:
         raise error
+    TASKS_POISON.labels(component, delivery.queue).inc()
     delivery.ack()

@@ -11,9 +11,7 @@ from pathlib import Path
 import click
 
 from core.cli import common_options, load_or_exit, run_check, serve
-from task_creator.app import HEARTBEAT_NAME, run
-
-HEARTBEAT_MAX_AGE_S = 30.0
+from task_creator.app import HEARTBEAT_MAX_AGE_S, HEARTBEAT_NAME, run
 
 
 @click.command(name="task_creator")

@@ -11,6 +11,8 @@ from core.config import AppSettings
 from core.errors import LedgerError
 from core.health import Heartbeat
 from core.ledger import SqliteLedger
+from core.metrics.checks import connected_check
+from core.metrics.expose import serve_metrics
 from core.runtime import ServiceRuntime
 from core.transport.base import Transport
 from core.transport.topology import system_queue
@@ -20,6 +22,7 @@ from task_creator.processor import CLAIM_LEASE_S, TaskProcessor, claim_owner
 HEARTBEAT_NAME = "task_creator"
 CLAIM_RENEW_S = CLAIM_LEASE_S / 3
 TOTALS_INTERVAL_S = 60.0
+HEARTBEAT_MAX_AGE_S = 30.0
 
 
 def run(
@@ -37,6 +40,8 @@ def run(
     processors = [_serve_system(runtime, settings, name, ledger, owner) for name in systems]
     runtime.chore(CLAIM_RENEW_S, lambda: _renew_claims(ledger, owner))
     runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
+    ready = [connected_check("broker", lambda: runtime.connected)]
+    serve_metrics(runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, HEARTBEAT_MAX_AGE_S, ready)
     logger.info("task_creator serving {} as {}", ", ".join(systems), owner)
     runtime.run(lambda: {"systems": systems, "connected": runtime.connected})
 

@@ -32,6 +32,7 @@ from core.contracts import (
 )
 from core.errors import ContractError, PermanentError, RetryableError
 from core.ledger import FINAL_STATES, LedgerEntry, RoutedTask, SqliteLedger, TaskState
+from core.metrics.catalog import PUBLISH_TO_RESULT, TASK_RETRIES
 from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
@@ -220,6 +221,7 @@ class TaskProcessor:
         )
         self._publish(message)
         delivery.ack()
+        TASK_RETRIES.labels(self.system, task.task.topic, task.task.tenant_id or "").inc()
         level = "INFO" if isinstance(err, RetryableError) else "WARNING"
         logger.log(
             level,
@@ -251,6 +253,10 @@ class TaskProcessor:
         self._ledger.record_result(task.task.id, state, body.decode("utf-8"))
         self._emit(delivery, body, task.message_id)
         self.stats.handled += 1
+        queued_at = task.published_at or task.fetched_at
+        PUBLISH_TO_RESULT.labels(self.system).observe(
+            max(0.0, (result.created_at - queued_at).total_seconds())
+        )
         logger.info(
             "handled topic={} task={} system={} outcome={} {:.0f}ms",
             task.task.topic,

@@ -14,6 +14,9 @@ from core.errors import ExchangerError
 from core.health import Heartbeat
 from core.intake import DirectStore, ReplySender
 from core.ledger import LedgerEntry, SqliteLedger
+from core.metrics.checks import connected_check
+from core.metrics.collectors import TrackedWork, register
+from core.metrics.expose import engine_ready, serve_metrics
 from core.runtime import ServiceRuntime
 from core.tracking import SystemTracker
 from core.transport.base import Transport
@@ -44,7 +47,8 @@ def run(
     transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
     records = DirectStore.open(settings.ledger_dsn())
-    runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, Heartbeat(settings.state_dir, HEARTBEAT_NAME))
+    heartbeat = Heartbeat(settings.state_dir, HEARTBEAT_NAME)
+    runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, heartbeat)
     runtime.close_last(ledger.close, records.close)
     client = engine or _own_engine(settings, runtime)
     trackers = {
@@ -62,6 +66,12 @@ def run(
     for name, tracker in trackers.items():
         poller = SystemPoller(name, settings.systems[name], tracker, ledger, settler)
         runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll)
+    ready = [engine_ready(settings, runtime), connected_check("broker", lambda: runtime.connected)]
+    if settings.metrics.enabled:
+        runtime.close_last(register(TrackedWork(ledger, trackers)))
+    serve_metrics(
+        runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, settings.tracker.heartbeat_timeout_s, ready
+    )
     logger.info("task_tracker serving {}", ", ".join(served))
     runtime.run(lambda: {"connected": runtime.connected, "tracked": len(keeper), "extended": keeper.extended})
 

@@ -18,12 +18,14 @@ from loguru import logger
 from core.camunda import EnginePort
 from core.errors import CamundaConflict, CamundaError, CamundaNotFound, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.metrics.catalog import LOCK_EXTENSIONS, LOCK_LOSSES
 
 DEFAULT_LOCK_MS = 600_000
 
 
 @dataclass
 class _Lock:
+    system: str
     worker_id: str
     duration_ms: int
     due: float
@@ -65,7 +67,7 @@ class LockKeeper:
         duration = entry.lock_duration_ms or DEFAULT_LOCK_MS
         due = self._clock() + (0 if due_now else duration / 2000)
         with self._guard:
-            self._locks[entry.external_task_id] = _Lock(entry.worker_id, duration, due)
+            self._locks[entry.external_task_id] = _Lock(entry.system, entry.worker_id, duration, due)
 
     def forget(self, external_task_id: str) -> None:
         with self._guard:
@@ -94,6 +96,7 @@ class LockKeeper:
             self.forget(task_id)
             return
         except CamundaConflict as err:
+            LOCK_LOSSES.labels(lock.system).inc()
             self.forget(task_id)
             logger.warning(
                 "task={} lock not extended ({}); it returns through the worker", task_id, err.engine_message
@@ -104,4 +107,5 @@ class LockKeeper:
             return
         lock.due = self._clock() + lock.duration_ms / 2000
         self.extended += 1
+        LOCK_EXTENSIONS.labels(lock.system).inc()
         logger.debug("task={} lock extended by {} ms", task_id, lock.duration_ms)

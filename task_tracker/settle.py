@@ -30,6 +30,7 @@ from core.errors import CamundaConflict, CamundaNotFound, ContractError
 from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
 from core.tracking import TrackedItem
 from task_tracker.gone import Settling, Verdict
+from task_tracker.measure import record_settlement
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_LOCK_MS = 300_000  # an alive record that names no lock length
@@ -60,8 +61,13 @@ class Settler:
 
     def settle(self, result: ResultMessage) -> str:
         """Apply ``result``; returns what happened (completed, failed, bpmn_error, tracked, …)."""
+        entry = self._ledger.get(result.external_task_id)
+        what = self._settle(result, entry)
+        record_settlement(result, entry, what)
+        return what
+
+    def _settle(self, result: ResultMessage, entry: LedgerEntry | None) -> str:
         task_id = result.external_task_id
-        entry = self._ledger.get(task_id)
         if result.origin == "direct" or (entry is not None and entry.is_direct):
             if self._direct is None:
                 raise ContractError(f"task {task_id} is a direct task and this tracker settles none")

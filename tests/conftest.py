@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from core.camunda import CamundaClient, CamundaSettings
+from core.metrics import expose
 from tests.support.services import ENGINE_URLS, ensure_service
+
+# Services the tests start (in this process or as children) take any free metrics port, never
+# the fixed defaults that a demo or an installed Exchanger on this machine may hold.
+os.environ.setdefault("EXCHANGER_METRICS_PORT", "0")
+expose.DEFAULT_PORTS = dict.fromkeys(expose.DEFAULT_PORTS, 0)
 
 
 def _ensure(name: str) -> None:

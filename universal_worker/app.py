@@ -12,6 +12,10 @@ from core.bpmn import BpmnCache
 from core.config import AppSettings
 from core.errors import BpmnModelError, XmlError
 from core.health import Heartbeat
+from core.ledger import SqliteLedger
+from core.metrics.checks import probe_check
+from core.metrics.collectors import LedgerStates, QueueDepths, register
+from core.metrics.expose import engine_ready, serve_metrics
 from core.runtime import ServiceRuntime
 from core.transport.base import Transport
 from universal_worker.backpressure import Backpressure, QueueGauge
@@ -40,6 +44,7 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     gauge = QueueGauge(wiring.broker_settings(settings), f"{HEARTBEAT_NAME}:{worker_id}:gauge")
     # Connections close last, after the loop has published (or unlocked) its last batch.
     runtime.close_last(ledger.close, client.close, gauge.close)
+    _expose_metrics(settings, runtime, heartbeat, ledger)
     cache = BpmnCache(client.process_definition_xml, max_entries=settings.worker.bpmn_cache_size)
     dispatcher = Dispatcher(client, runtime.publisher(), ledger, router, dict(settings.systems), cache)
     backpressure = Backpressure(
@@ -60,6 +65,21 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
         backpressure=backpressure if settings.worker.backpressure else None,
     )
     runtime.run(dict, main=loop.run)
+
+
+def _expose_metrics(
+    settings: AppSettings, runtime: ServiceRuntime, heartbeat: Heartbeat, ledger: SqliteLedger
+) -> None:
+    """The worker's endpoint also reports queue depths and ledger states, read when scraped."""
+    if not settings.metrics.enabled:
+        return
+    depths = QueueDepths(wiring.broker_settings(settings), wiring.topology(settings).queue_names())
+    ledger_states = LedgerStates(ledger.counts)
+    runtime.close_last(register(depths), depths.close, register(ledger_states))
+    ready = [engine_ready(settings, runtime), probe_check("broker", depths.reachable)]
+    serve_metrics(
+        runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, settings.worker.heartbeat_timeout_s, ready
+    )
 
 
 def activity_properties(cache: BpmnCache, definition_id: str, activity_id: str) -> dict[str, str]:

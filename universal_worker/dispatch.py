@@ -18,6 +18,7 @@ from core.camunda import EnginePort, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
 from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
+from core.metrics.catalog import FETCH_TO_PUBLISH, TASKS_FETCHED, TASKS_PUBLISHED, TASKS_UNROUTED
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
 from universal_worker.enrich import activity_info, build_message
@@ -68,6 +69,8 @@ class Dispatcher:
 
     def dispatch(self, tasks: Sequence[LockedTask]) -> None:
         """Publish every task or unlock it. Raises BrokerUnavailable after unlocking all of them."""
+        for task in tasks:
+            TASKS_FETCHED.labels(task.topic_name, task.tenant_id or "").inc()
         prepared = [p for p in (self._prepare(task) for task in tasks) if p is not None]
         if not prepared:
             return
@@ -95,6 +98,7 @@ class Dispatcher:
             )
             decision = self._router.route(facts)
             if decision is None:
+                TASKS_UNROUTED.labels(task.topic_name, task.tenant_id or "").inc()
                 self._unlock(task, "no routing rule matches it")
                 return None
             system = self._systems[decision.system]
@@ -160,7 +164,10 @@ class Dispatcher:
             self._ledger.mark_queued(item.task.id, True)
         self.stats.routed += 1
         self.stats.by_system[item.system] = self.stats.by_system.get(item.system, 0) + 1
-        elapsed_ms = (time.perf_counter() - item.started) * 1000
+        elapsed_s = time.perf_counter() - item.started
+        TASKS_PUBLISHED.labels(item.system, item.task.topic_name, item.task.tenant_id or "").inc()
+        FETCH_TO_PUBLISH.labels(item.system).observe(elapsed_s)
+        elapsed_ms = elapsed_s * 1000
         logger.info(
             "routed topic={} task={} instance={} system={} {:.0f}ms",
             item.task.topic_name,

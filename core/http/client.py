@@ -9,6 +9,7 @@ creator or tracker shares them, so a system that refuses one thread slows them a
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import requests
@@ -16,9 +17,17 @@ from requests.adapters import HTTPAdapter
 
 from core.config.models import SystemConfig
 from core.errors import PermanentError, RetryableError, TransportFailure
-from core.http.circuit import CircuitBreaker
+from core.http.circuit import CircuitBreaker, CircuitState
 from core.http.limits import CallLimits
 from core.http.retry_after import retry_after_s
+from core.metrics.catalog import (
+    CIRCUIT_STATE,
+    EXTERNAL_CALL_SECONDS,
+    EXTERNAL_CALLS,
+    RATE_LIMIT_HEADROOM,
+    RATE_LIMIT_WAIT_SECONDS,
+    RATE_LIMIT_WAITS,
+)
 from core.redact import redact
 
 
@@ -50,16 +59,22 @@ class SystemHttp:
         kwargs.setdefault("timeout", self._timeout_s)
         asked = kwargs.get("verify")
         kwargs["verify"] = asked if isinstance(asked, str) and asked else self._verify  # never off
-        with self.limits.slot():
+        with self.limits.slot() as waited:
+            if waited > 0:
+                RATE_LIMIT_WAITS.labels(self.system).inc()
+                RATE_LIMIT_WAIT_SECONDS.labels(self.system).inc(waited)
+            started = time.perf_counter()
             try:
                 response = self.session.request(method, url, **kwargs)
             except TRANSPORT_ERRORS as err:
+                self._count("transport", started)
                 self.circuit.failure()
                 raise TransportFailure(f"{self.system}: {type(err).__name__}: {redact(str(err))}") from err
             except requests.RequestException as err:  # bad URL, header or body: nothing went out
                 raise PermanentError(
                     f"{self.system}: the request cannot be sent: {type(err).__name__}"
                 ) from err
+        self._count(call_outcome(response.status_code), started)
         if response.status_code >= 500:
             self.circuit.failure()
         else:
@@ -68,6 +83,10 @@ class SystemHttp:
             self.limits.saturate()
         return response
 
+    def _count(self, outcome: str, started: float) -> None:
+        EXTERNAL_CALLS.labels(self.system, outcome).inc()
+        EXTERNAL_CALL_SECONDS.labels(self.system).observe(time.perf_counter() - started)
+
     def raise_retryable(self, response: requests.Response, what: str = "") -> None:
         """429 and 5xx become a RetryableError carrying the wait the system asked for."""
         status = response.status_code
@@ -75,6 +94,15 @@ class SystemHttp:
             hint = retry_after_s(response.headers)
             label = f"{self.system} {what}".strip()
             raise RetryableError(f"{label} answered HTTP {status}", retry_after=hint)
+
+
+def call_outcome(status: int) -> str:
+    """The outcome label of an answered call: ok, 4xx, 429 or 5xx (redirects count as ok)."""
+    if status == 429:
+        return "429"
+    if status >= 500:
+        return "5xx"
+    return "4xx" if status >= 400 else "ok"
 
 
 TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -115,6 +143,7 @@ def system_http(
             limits = CallLimits(config.limits.rate, config.limits.burst, config.limits.max_concurrent)
             circuit = CircuitBreaker(system, config.circuit.failures, config.circuit.cooldown_s)
             parts = _shared[system] = (limits, circuit)
+            _export_state(system, limits, circuit)
     return SystemHttp(
         system,
         session or pooled_session(config.limits.max_concurrent),
@@ -122,6 +151,16 @@ def system_http(
         timeout_s=config.timeout_s,
         ca_bundle=config.ca_bundle,
     )
+
+
+def _export_state(system: str, limits: CallLimits, circuit: CircuitBreaker) -> None:
+    """Circuit state and rate headroom, read when scraped (a later configuration replaces them)."""
+    CIRCUIT_STATE.labels(system).set_function(lambda: CIRCUIT_CODES[circuit.state])
+    burst = float(limits.bucket.burst)
+    RATE_LIMIT_HEADROOM.labels(system).set_function(lambda: max(0.0, 1.0 - limits.bucket.level / burst))
+
+
+CIRCUIT_CODES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 
 
 def pooled_session(connections: int) -> requests.Session:

@@ -227,6 +227,11 @@ class SqliteLedger:
     def counts(self) -> dict[str, int]:
         return {row[0]: row[1] for row in self._execute("SELECT state, COUNT(*) FROM tasks GROUP BY state")}
 
+    def oldest_by_system(self, state: TaskState) -> dict[str, tuple[int, datetime]]:
+        """Per system: how many records are in ``state`` and when the oldest of them was created."""
+        sql = "SELECT system, COUNT(*), MIN(created_at) FROM tasks WHERE state = ? GROUP BY system"
+        return {row[0]: (row[1], datetime.fromisoformat(row[2])) for row in self._execute(sql, (str(state),))}
+
     def is_final(self, external_task_id: str) -> bool:
         entry = self.get(external_task_id)
         return entry is not None and entry.state in FINAL_STATES

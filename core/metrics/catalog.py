@@ -19,11 +19,11 @@ CALL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 TASK = ("system", "topic", "tenant")
 
 # -- the worker ------------------------------------------------------------------------------
-TASKS_FETCHED = Counter("exchanger_tasks_fetched", "External tasks fetched and locked", TASK)
+TASKS_FETCHED = Counter("exchanger_tasks_fetched", "External tasks fetched and locked", ("topic", "tenant"))
 TASKS_PUBLISHED = Counter("exchanger_tasks_published", "Task messages confirmed by the broker", TASK)
 TASKS_UNROUTED = Counter(
     "exchanger_tasks_unrouted",
-    "Fetched tasks no routing rule matched (failed with an incident)",
+    "Fetched tasks no routing rule matched (unlocked: they wait for a rule)",
     ("topic", "tenant"),
 )
 FETCH_TO_PUBLISH = Histogram(
@@ -44,7 +44,9 @@ TASK_RETRIES = Counter(
     "exchanger_task_retries", "Task messages sent to a delay queue for another attempt", TASK
 )
 TASKS_POISON = Counter(
-    "exchanger_tasks_poison", "Messages moved to the error queue (unreadable or hopeless)", ("system",)
+    "exchanger_tasks_poison",
+    "Messages moved to the error queue (unreadable or hopeless)",
+    ("component", "queue"),
 )
 EXTERNAL_CALLS = Counter(
     "exchanger_external_calls",
@@ -77,8 +79,8 @@ CIRCUIT_STATE = Gauge(
 # -- the tracker -----------------------------------------------------------------------------
 TASKS_SETTLED = Counter(
     "exchanger_tasks_settled",
-    "Tasks settled, by outcome: completed, failed (retries left), incident, bpmn_error",
-    (*TASK, "outcome", "origin"),
+    "Tasks settled, by outcome: completed, failed (retries left), incident, bpmn_error; origin engine or direct",
+    ("system", "topic", "outcome", "origin"),  # the result carries no tenant
 )
 RESULT_TO_SETTLED = Histogram(
     "exchanger_result_to_settled_seconds",
@@ -97,10 +99,4 @@ LOCK_EXTENSIONS = Counter(
 )
 LOCK_LOSSES = Counter(
     "exchanger_lock_losses", "Locks found lost (the task is gone, or another worker holds it)", ("system",)
-)
-TRACKED_IN_FLIGHT = Gauge(
-    "exchanger_tracked_in_flight", "People-work being followed, per system", ("system",)
-)
-TRACKED_OLDEST_AGE = Gauge(
-    "exchanger_tracked_oldest_age_seconds", "Age of the oldest people-work item being followed", ("system",)
 )

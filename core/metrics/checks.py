@@ -58,3 +58,8 @@ class _Probe:
 def probe_check(name: str, call: Callable[[], object], ttl_s: float = PROBE_CACHE_S) -> ReadyCheck:
     """``call`` must raise an ExchangerError when the dependency is unreachable."""
     return name, _Probe(call, name, ttl_s)
+
+
+def engine_check(version: Callable[[], str]) -> ReadyCheck:
+    """The engine answers ``GET /version`` (an EngineAdmin's ``version``)."""
+    return probe_check("engine", version)

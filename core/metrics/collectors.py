@@ -1,4 +1,4 @@
-"""Metrics read at scrape time: ledger records per state and queue depths from the broker.
+"""Metrics read at scrape time: ledger records per state, tracked work, queue depths from the broker.
 
 Each is a collector registered for the life of a service (``unregister`` at shutdown, so a
 second service in one test process does not collide). Reads are cached for ``ttl_s`` so a
@@ -11,6 +11,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from loguru import logger
@@ -19,6 +20,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.errors import ExchangerError
+from core.ledger import SqliteLedger, TaskState
 from core.transport.admin import BrokerAdmin, QueueStats
 from core.transport.settings import BrokerSettings
 
@@ -61,6 +63,40 @@ class LedgerStates(Collector):
         yield family
 
 
+class TrackedWork(Collector):
+    """``exchanger_tracked_in_flight{system}`` and ``exchanger_tracked_oldest_age_seconds{system}``.
+
+    People-work being followed is what the ledger holds as ``tracked``; its age counts from
+    the record's creation (the task's first fetch, or its submission).
+    """
+
+    def __init__(self, ledger: SqliteLedger, systems: Iterable[str], ttl_s: float = CACHE_S) -> None:
+        self._systems = sorted(set(systems))
+        self._summary = _Cached(lambda: ledger.oldest_by_system(TaskState.TRACKED), ttl_s)
+
+    def collect(self) -> Iterator[Metric]:
+        count = GaugeMetricFamily(
+            "exchanger_tracked_in_flight", "People-work being followed", labels=["system"]
+        )
+        age = GaugeMetricFamily(
+            "exchanger_tracked_oldest_age_seconds",
+            "Age of the oldest people-work being followed",
+            labels=["system"],
+        )
+        try:
+            summary = self._summary.get()
+        except ExchangerError as err:
+            logger.warning("metrics: cannot read tracked work: {}", err)
+            return
+        now = datetime.now(UTC)
+        for system in self._systems:  # a system with nothing in flight reads 0, not "absent"
+            in_flight, oldest = summary.get(system, (0, now))
+            count.add_metric([system], in_flight)
+            age.add_metric([system], max(0.0, (now - oldest).total_seconds()))
+        yield count
+        yield age
+
+
 class QueueDepths(Collector):
     """``exchanger_queue_messages{queue}`` and ``exchanger_queue_consumers{queue}`` by passive declare."""
 
@@ -72,13 +108,24 @@ class QueueDepths(Collector):
 
     def _read(self) -> dict[str, QueueStats]:
         try:
+            return self._read_once()
+        except ExchangerError:  # an idle connection the broker dropped: one fresh try
+            self.close()
+            return self._read_once()
+
+    def _read_once(self) -> dict[str, QueueStats]:
+        try:
             if self._admin is None:
                 self._admin = BrokerAdmin(self._settings, connection_name="exchanger-metrics")
             stats = {queue: self._admin.queue_stats(queue) for queue in self._queues}
         except ExchangerError:
-            self.close()  # reconnect on the next scrape
+            self.close()
             raise
         return {queue: stat for queue, stat in stats.items() if stat is not None}
+
+    def reachable(self) -> str:
+        """For readiness: how many queues the broker answered for (raises when it cannot be reached)."""
+        return f"{len(self._stats.get())} queues"
 
     def collect(self) -> Iterator[Metric]:
         messages = GaugeMetricFamily("exchanger_queue_messages", "Ready messages per queue", labels=["queue"])
@@ -101,8 +148,16 @@ class QueueDepths(Collector):
 
 
 def register(collector: Collector) -> Callable[[], None]:
-    """Register ``collector`` with the default registry; the returned call takes it back out."""
-    REGISTRY.register(collector)
+    """Register ``collector`` with the default registry; the returned call takes it back out.
+
+    A second service of the same kind in one process (tests do that) finds the names taken:
+    the first one's collector keeps reporting, and this one is left out.
+    """
+    try:
+        REGISTRY.register(collector)
+    except ValueError as err:
+        logger.debug("metrics: {} not registered: {}", type(collector).__name__, err)
+        return lambda: None
 
     def unregister() -> None:
         with contextlib.suppress(KeyError):  # already out

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.config.models import MetricsConfig
+from core import wiring
+from core.config.models import AppSettings, MetricsConfig
 from core.health import Heartbeat
-from core.metrics.checks import heartbeat_check
+from core.metrics.checks import engine_check, heartbeat_check
 from core.metrics.server import MetricsServer, ReadyCheck
 from core.runtime import ServiceRuntime
 
@@ -31,3 +32,10 @@ def serve_metrics(
     heartbeat.note(metrics_url=server.url)  # where tools and the dashboard find it
     runtime.close_last(server.close)
     return server
+
+
+def engine_ready(settings: AppSettings, runtime: ServiceRuntime) -> ReadyCheck:
+    """A readiness check on a client of its own (never the service's busy pool), closed with it."""
+    admin = wiring.engine_admin(settings)
+    runtime.close_last(admin.close)
+    return engine_check(admin.version)

@@ -63,6 +63,7 @@ class Suite:
             },
             "tracker": {"lock_check_interval_s": 0.5, **(tracker or {})},
             "api": api or {},
+            "metrics": {"port": 0},  # any free port: the heartbeat names it (metrics_url)
         }
         (self.config_dir / "exchanger.yaml").write_text(yaml.safe_dump(general))
         (self.config_dir / "systems.yaml").write_text(yaml.safe_dump({"systems": systems}))
@@ -80,6 +81,11 @@ class Suite:
         child = launcher.launch(label, MODULES[name], args, self.log_path(label), self.env())
         self.processes[label] = child.process
         return child.process
+
+    def metrics_url(self, heartbeat: str) -> str:
+        """The metrics endpoint a running service wrote into its heartbeat (e.g. ``task_tracker``)."""
+        body = json.loads((self.state_dir / f"{heartbeat}.heartbeat").read_text())
+        return str(body["metrics_url"])
 
     def log_path(self, name: str) -> Path:
         return self.state_dir / f"{name}.log"
