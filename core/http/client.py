@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 
 from core.config.models import SystemConfig
 from core.errors import PermanentError, RetryableError, TransportFailure
+from core.http.bucket import LeakyBucket
 from core.http.circuit import CircuitBreaker, CircuitState
 from core.http.limits import CallLimits
 from core.http.retry_after import retry_after_s
@@ -60,9 +61,7 @@ class SystemHttp:
         asked = kwargs.get("verify")
         kwargs["verify"] = asked if isinstance(asked, str) and asked else self._verify  # never off
         with self.limits.slot() as waited:
-            if waited > 0:
-                RATE_LIMIT_WAITS.labels(self.system).inc()
-                RATE_LIMIT_WAIT_SECONDS.labels(self.system).inc(waited)
+            count_wait(self.system, waited)
             started = time.perf_counter()
             try:
                 response = self.session.request(method, url, **kwargs)
@@ -84,8 +83,7 @@ class SystemHttp:
         return response
 
     def _count(self, outcome: str, started: float) -> None:
-        EXTERNAL_CALLS.labels(self.system, outcome).inc()
-        EXTERNAL_CALL_SECONDS.labels(self.system).observe(time.perf_counter() - started)
+        count_call(self.system, outcome, time.perf_counter() - started)
 
     def raise_retryable(self, response: requests.Response, what: str = "") -> None:
         """429 and 5xx become a RetryableError carrying the wait the system asked for."""
@@ -94,6 +92,24 @@ class SystemHttp:
             hint = retry_after_s(response.headers)
             label = f"{self.system} {what}".strip()
             raise RetryableError(f"{label} answered HTTP {status}", retry_after=hint)
+
+
+def count_call(system: str, outcome: str, seconds: float) -> None:
+    """One call that went out (systems with a transport of their own count through this too)."""
+    EXTERNAL_CALLS.labels(system, outcome).inc()
+    EXTERNAL_CALL_SECONDS.labels(system).observe(seconds)
+
+
+def count_wait(system: str, waited_s: float) -> None:
+    if waited_s > 0:
+        RATE_LIMIT_WAITS.labels(system).inc()
+        RATE_LIMIT_WAIT_SECONDS.labels(system).inc(waited_s)
+
+
+def export_headroom(system: str, bucket: LeakyBucket) -> None:
+    """The share of the bucket's burst free now, read when scraped."""
+    burst = float(bucket.burst)
+    RATE_LIMIT_HEADROOM.labels(system).set_function(lambda: max(0.0, 1.0 - bucket.level / burst))
 
 
 def call_outcome(status: int) -> str:
@@ -156,8 +172,7 @@ def system_http(
 def _export_state(system: str, limits: CallLimits, circuit: CircuitBreaker) -> None:
     """Circuit state and rate headroom, read when scraped (a later configuration replaces them)."""
     CIRCUIT_STATE.labels(system).set_function(lambda: CIRCUIT_CODES[circuit.state])
-    burst = float(limits.bucket.burst)
-    RATE_LIMIT_HEADROOM.labels(system).set_function(lambda: max(0.0, 1.0 - limits.bucket.level / burst))
+    export_headroom(system, limits.bucket)
 
 
 CIRCUIT_CODES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}

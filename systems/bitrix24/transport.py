@@ -32,6 +32,7 @@ from typing import Any
 import requests
 from loguru import logger
 
+from core.http.client import call_outcome, count_call, count_wait, export_headroom
 from systems.bitrix24.answers import (
     BatchResult,
     Bitrix24Response,
@@ -52,6 +53,7 @@ from systems.bitrix24.retry import RetryPolicy, is_repeatable
 from systems.bitrix24.webhook import Webhook
 
 #: Pause assumed after a 429 that names no reset time (operating time is counted per minute).
+SYSTEM = "bitrix24"  # the metrics' system label
 DEFAULT_OPERATION_PAUSE_S = 60.0
 BATCH_LIMIT = 50
 
@@ -79,6 +81,7 @@ class Bitrix24Transport:
         # A CA bundle path replaces the default trust store; checking is never switched off.
         self._verify: str | bool = ca_bundle or True
         self.limiter = limiter or shared_bucket(self.webhook.portal)
+        export_headroom(SYSTEM, self.limiter)
         self.pauses = pauses or shared_pauses(self.webhook.portal)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -128,7 +131,7 @@ class Bitrix24Transport:
         for attempt in range(1, attempts + 1):
             for name in (method, *sorted(also_paused)):
                 self._honour_pause(name)
-            self.limiter.acquire()
+            count_wait(SYSTEM, self.limiter.acquire())
             try:
                 return self._attempt(method, body, attempt)
             except Bitrix24OperationLimit as exc:
@@ -154,8 +157,10 @@ class Bitrix24Transport:
                 self.webhook.url(method), json=body, timeout=self.timeout, verify=self._verify
             )
         except requests.RequestException as exc:
+            count_call(SYSTEM, "transport", time.monotonic() - started)
             # "from None": the original text quotes the URL with the secret.
             raise network_error(method, exc, self.webhook.scrub) from None
+        count_call(SYSTEM, call_outcome(response.status_code), time.monotonic() - started)
         elapsed_ms = (time.monotonic() - started) * 1000
         logger.debug(
             "bitrix24 {} HTTP {} {:.0f} ms (attempt {})", method, response.status_code, elapsed_ms, attempt

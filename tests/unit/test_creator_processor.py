@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from core.actions.context import TaskContext
 from core.actions.outcomes import HandlerOutcome, bpmn_error, complete, tracked
@@ -35,6 +36,8 @@ from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingM
 from task_creator import processor as processor_module
 from task_creator.processor import TaskProcessor
 from tests.unit.fakes import ScriptedPublisher, Settled, delivery, route, task_message
+
+RETRY_LABELS = {"system": "python", "topic": "python.echo", "tenant": ""}
 
 POLICY = RetryConfig(attempts=4, min_delay_ms=1_000, max_delay_ms=8_000, multiplier=2.0, jitter=0.0)
 SENT = "python.sent.queue"
@@ -184,6 +187,7 @@ def test_a_retryable_error_schedules_the_message_on_the_first_delay_queue(rig: R
     # Given a handler that fails transiently
     rig.handler = Handler(RetryableError("rate limited"))
     message = task_message("t-1")
+    retries = REGISTRY.get_sample_value("exchanger_task_retries_total", RETRY_LABELS) or 0.0
 
     # When the message is processed
     settled = rig.deliver(message)
@@ -198,6 +202,7 @@ def test_a_retryable_error_schedules_the_message_on_the_first_delay_queue(rig: R
     assert rig.broker.bodies(SENT) == []
     entry = rig.ledger.get("t-1")
     assert entry is not None and entry.attempts == 1
+    assert REGISTRY.get_sample_value("exchanger_task_retries_total", RETRY_LABELS) == retries + 1
     assert entry.last_error == "RetryableError: rate limited"
 
 
@@ -406,6 +411,8 @@ def test_a_message_that_cannot_be_processed_goes_to_the_error_queue_and_is_acked
     rig: Rig, body: bytes, reason: str
 ) -> None:
     # When a poison message is delivered
+    labels = {"component": "task_creator", "queue": "python.queue"}
+    poisoned = REGISTRY.get_sample_value("exchanger_tasks_poison_total", labels) or 0.0
     settled = rig.deliver(body)
 
     # Then one error envelope keeps the reason and the original bytes
@@ -415,6 +422,7 @@ def test_a_message_that_cannot_be_processed_goes_to_the_error_queue_and_is_acked
     assert envelope["source_queue"] == "python.queue"
     assert envelope["component"] == "task_creator"
     assert envelope["original_message_id"] == "m-1"
+    assert REGISTRY.get_sample_value("exchanger_tasks_poison_total", labels) == poisoned + 1
     # And the delivery is acked; no handler ran and nothing went to the sent queue
     assert settled.how == ["ack"]
     assert rig.handler.calls == []
