@@ -15,6 +15,7 @@ from tests.support.services import ENGINE_URLS, ensure_service
 # Services the tests start (in this process or as children) take any free metrics port, never
 # the fixed defaults that a demo or an installed Exchanger on this machine may hold.
 os.environ.setdefault("EXCHANGER_METRICS_PORT", "0")
+SHIPPED_METRICS_PORTS = dict(expose.DEFAULT_PORTS)  # what operators get (the docs' test reads it)
 expose.DEFAULT_PORTS = dict.fromkeys(expose.DEFAULT_PORTS, 0)
 
 

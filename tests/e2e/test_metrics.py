@@ -22,6 +22,11 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 INSTANCES = 12  # the people-task demo: two Bitrix24 tasks per instance
+JOBS = {
+    "universal_worker": "exchanger-worker",
+    "task_creator": "exchanger-creator",
+    "task_tracker": "exchanger-tracker",
+}
 HEARTBEATS = {
     "universal_worker": "universal_worker",
     "task_creator": "task_creator.bitrix24",
@@ -74,7 +79,7 @@ def test_counters_match_the_sandbox_engine_and_ledger_and_prometheus_answers_the
     sandbox.control("POST", "faults", {"kind": "server_error", "count": 3})  # retried by the client
     start_all(suite)
     urls = {service: suite.metrics_url(heartbeat) for service, heartbeat in HEARTBEATS.items()}
-    jobs = {service: [urlsplit(url).netloc] for service, url in urls.items()}
+    jobs = {JOBS[service]: [urlsplit(url).netloc] for service, url in urls.items()}
 
     with running_prometheus(tmp_path / "prometheus", scrape_config(jobs)) as prometheus:
         # When the instances run to the end

@@ -1,7 +1,7 @@
 """A real Prometheus (Debian's ``prometheus``) scraping given targets, for the scrape-config test.
 
-It runs with the scrape config from docs/monitoring.md's shape (job per service, static
-targets), its own storage folder and a free port, and answers PromQL through its HTTP API.
+It runs with the documented scrape config (docs/prometheus.yml, targets replaced by the test's
+ports), its own storage folder and a free port, and answers PromQL through its HTTP API.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 from tests.support.waiting import wait_for
 
 BINARY = "/usr/bin/prometheus"
+DOCUMENTED = Path(__file__).resolve().parents[2] / "docs" / "prometheus.yml"
 
 
 class Prometheus:
@@ -45,17 +46,19 @@ class Prometheus:
         return {t["scrapePool"]: t["health"] for t in answer["data"]["activeTargets"]}
 
 
-def scrape_config(jobs: Mapping[str, list[str]], interval_s: float = 1.0) -> dict[str, Any]:
-    """One job per service, static ``host:port`` targets (the shape docs/monitoring.md shows)."""
-    return {
-        "global": {
-            "scrape_interval": f"{int(interval_s * 1000)}ms",
-            "evaluation_interval": f"{int(interval_s * 1000)}ms",
-        },
-        "scrape_configs": [
-            {"job_name": job, "static_configs": [{"targets": targets}]} for job, targets in jobs.items()
-        ],
-    }
+def scrape_config(targets: Mapping[str, list[str]], interval_s: float = 1.0) -> dict[str, Any]:
+    """docs/prometheus.yml with each job's targets replaced (jobs not named are dropped)."""
+    config = yaml.safe_load(DOCUMENTED.read_text(encoding="utf-8"))
+    every = f"{int(interval_s * 1000)}ms"
+    config["global"] = {"scrape_interval": every, "evaluation_interval": every}
+    jobs = [job for job in config["scrape_configs"] if job["job_name"] in targets]
+    assert {job["job_name"] for job in jobs} == set(targets), (
+        "a job the test names is not in docs/prometheus.yml"
+    )
+    for job in jobs:
+        job["static_configs"] = [{"targets": list(targets[job["job_name"]])}]
+    config["scrape_configs"] = jobs
+    return dict(config)
 
 
 def _free_port() -> int:

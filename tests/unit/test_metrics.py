@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
 import responses
-from prometheus_client import REGISTRY
+import yaml
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
-from core.config.models import SystemConfig
+from core.config.models import ApiConfig, SystemConfig
 from core.contracts import CompleteOutcome, FailureOutcome, ResultMessage, TaskRef
 from core.errors import ExchangerError, TransportFailure
 from core.health import Heartbeat
 from core.http import client as http_client
 from core.ledger import SqliteLedger, TaskState
+from core.metrics import catalog
 from core.metrics.checks import heartbeat_check, probe_check
-from core.metrics.collectors import LedgerStates, TrackedWork, register
+from core.metrics.collectors import LedgerStates, QueueDepths, TrackedWork, register
 from core.metrics.server import MetricsServer
+from core.transport.settings import BrokerSettings
 from task_tracker.measure import record_settlement
+from tests.conftest import SHIPPED_METRICS_PORTS as DEFAULT_PORTS
 from tests.unit.fakes import route
 
 
@@ -207,3 +214,48 @@ def test_settlements_are_counted_by_outcome_and_origin_and_the_rest_are_not(ledg
     after = (count("completed", "engine"), count("incident", "engine"), count("failed", "direct"))
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
     assert value("exchanger_task_end_to_end_seconds_count", system="python") - ends == 3
+
+
+# -- the documented dashboard and scrape config -----------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def exported_names(ledger: SqliteLedger) -> set[str]:
+    """Every series name Exchanger can export: the catalog's metrics and the scrape-time collectors'."""
+    names: set[str] = set()
+    for metric in vars(catalog).values():
+        if isinstance(metric, Counter):
+            names.add(f"{metric._name}_total")
+        elif isinstance(metric, Histogram):
+            names.update(f"{metric._name}_{suffix}" for suffix in ("bucket", "count", "sum"))
+        elif isinstance(metric, Gauge):
+            names.add(metric._name)
+    depths = QueueDepths(BrokerSettings(), [])
+    depths._stats = SimpleNamespace(get=dict)  # type: ignore[assignment]  # no broker needed for names
+    for collector in (LedgerStates(ledger.counts), TrackedWork(ledger, ["s"]), depths):
+        names.update(family.name for family in collector.collect())
+    return names
+
+
+def test_every_metric_the_grafana_dashboard_queries_is_exported(ledger: SqliteLedger) -> None:
+    dashboard = json.loads((DOCS / "grafana" / "exchanger.json").read_text())
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"exchanger_[a-z_]+", target["expr"])
+    }
+    assert len(queried) >= 15
+    assert queried <= exported_names(ledger), queried - exported_names(ledger)
+
+
+def test_the_documented_scrape_config_has_a_job_per_service_on_its_default_port() -> None:
+    config = yaml.safe_load((DOCS / "prometheus.yml").read_text())
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    assert targets == {
+        "exchanger-worker": [f"127.0.0.1:{DEFAULT_PORTS['universal_worker']}"],
+        "exchanger-creator": [f"127.0.0.1:{DEFAULT_PORTS['task_creator']}"],
+        "exchanger-tracker": [f"127.0.0.1:{DEFAULT_PORTS['task_tracker']}"],
+        "exchanger-api": [f"127.0.0.1:{ApiConfig().port}"],
+    }
