@@ -55,4 +55,5 @@ def check_heartbeat(path: Path, max_age_s: float) -> tuple[bool, str]:
     age = time.time() - float(body.get("ts", 0))
     if age > max_age_s:
         return False, f"heartbeat is {age:.0f} s old (limit {max_age_s:.0f} s): the loop is stuck or dead"
-    return True, f"alive: pid {body.get('pid')}, heartbeat {age:.1f} s ago"
+    metrics = f", metrics at {body['metrics_url']}" if body.get("metrics_url") else ""
+    return True, f"alive: pid {body.get('pid')}, heartbeat {age:.1f} s ago{metrics}"

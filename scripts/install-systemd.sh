@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 
 render() {  # template → unit file with the paths filled in
-  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@ENV_FILE@#$ENV_FILE#g" -e "s#@CONFIG_DIR@#$CONFIG_DIR#g" "$1" >"$2"
+  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@ENV_FILE@#$ENV_FILE#g" -e "s#@ENV_DIR@#$(dirname "$ENV_FILE")#g" -e "s#@CONFIG_DIR@#$CONFIG_DIR#g" "$1" >"$2"
 }
 
 if [ "${RENDER_ONLY:-}" = 1 ]; then  # used by the tests: render into UNIT_DIR, touch nothing else

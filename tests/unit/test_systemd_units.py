@@ -63,6 +63,12 @@ def test_the_installer_enables_every_installable_unit() -> None:
     assert "exchanger-task-creator@$system.service" in enabled
 
 
+def test_each_creator_may_have_an_environment_file_of_its_own(tmp_path: Path) -> None:
+    creator = (render(tmp_path) / "exchanger-task-creator@.service").read_text()
+    # optional ("-"): a creator without one starts; with one, e.g. its own metrics port
+    assert "EnvironmentFile=-/etc/exchanger/creator-%i.env" in creator
+
+
 def test_systemd_analyze_accepts_the_units(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         missing("systemd-analyze", "the systemd package (Debian: apt-get install systemd)")
