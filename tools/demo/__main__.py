@@ -7,7 +7,9 @@ sandbox (started here, with simulated people answering its tasks), a private sta
 
 from __future__ import annotations
 
+import os
 import random
+import secrets
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,7 +18,7 @@ import click
 import requests
 
 from core.camunda import CamundaSettings, EngineAdmin
-from core.config import load_settings
+from core.config import AppSettings, load_settings
 from core.errors import ExchangerError
 from core.logs import setup_logging
 from tools.demo.config import DEMO_SYSTEMS, write_demo_config
@@ -32,6 +34,7 @@ SERVICES = (
     ("worker", "universal_worker", ()),
     ("creator", "task_creator", tuple(arg for name in DEMO_SYSTEMS for arg in ("--system", name))),
     ("tracker", "task_tracker", ()),
+    ("api", "api", ()),  # the dashboard (and the API) while the demo runs
 )
 DIRECT_TIMEOUT_S = 20.0
 
@@ -115,6 +118,33 @@ def analytics_line(client: EngineAdmin, ids: list[str]) -> str:
     )
 
 
+def echo_links(settings: AppSettings, engine_url: str, engine_version: str, token: str) -> None:
+    """Where to watch: the dashboard (with this run's token) and the engine's Cockpit."""
+    click.echo(
+        f"dashboard: http://{settings.api.host}:{settings.api.port}/dashboard (token for this run: {token})"
+    )
+    click.echo(
+        f"cockpit:   {cockpit_url(engine_url, engine_version)} (user {os.environ.get('ENGINE_ADMIN_USER', 'demo')})"
+    )
+
+
+def cockpit_url(engine_url: str, engine_version: str) -> str:
+    """Cockpit beside the engine's REST API: Camunda 7 serves it under /camunda, Operaton under /operaton."""
+    webapp = "camunda" if engine_version.startswith("7.") else "operaton"
+    return f"{engine_url.removesuffix('/').removesuffix('/engine-rest')}/{webapp}/app/cockpit/default/"
+
+
+def hold(seconds: float) -> None:
+    """DEMO_HOLD_S: keep everything up a while after the run, to look around; Ctrl-C ends it early."""
+    if seconds <= 0:
+        return
+    click.echo(f"holding the services and the dashboard up for {seconds:.0f} s (DEMO_HOLD_S); Ctrl-C ends it")
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        click.echo("ended early")
+
+
 @click.command()
 @click.option("--engine-url", default="http://127.0.0.1:8080/engine-rest", show_default=True)
 @click.option(
@@ -143,7 +173,11 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
     config = write_demo_config(
         STATE / "config", state_dir=STATE, camunda_url=engine_url, urls=urls, bitrix24_rate=BITRIX24_RATE
     )
-    env = child_env(config, {"LOG_FORMAT": "json", **sandboxes.environment()})
+    token = secrets.token_urlsafe(24)  # this run's own: the dashboard asks for it
+    env = child_env(
+        config,
+        {"LOG_FORMAT": "json", "EXCHANGER_API_TOKENS": f"demo:operate:{token}", **sandboxes.environment()},
+    )
     group = ServiceGroup(env, STATE / "logs")
     failures = 0
     try:
@@ -151,7 +185,10 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
             group.start(name, module, *args)
         for name, module, args in SERVICES:
             group.wait_healthy(name, module, *args)
-        click.echo("worker, creator and tracker are running against the sandboxes (logs: .state/demo/logs/)")
+        click.echo(
+            "worker, creator, tracker and api are running against the sandboxes (logs: .state/demo/logs/)"
+        )
+        echo_links(load_settings(config, env=env), engine_url, client.version(), token)
         people.start()
         # OpenProject's people: every third work package is rejected, the others closed.
         requests.post(
@@ -181,6 +218,7 @@ def main(engine_url: str, timeout_s: float, seed: int) -> None:
         # Direct tasks last, run by the same creator and tracker.
         settings = load_settings(config, env=env)
         failures += run_direct(settings, sandboxes.environment(), DIRECT_TIMEOUT_S)
+        hold(float(os.environ.get("DEMO_HOLD_S") or 0))
     finally:
         people.stop()
         group.stop_all()
