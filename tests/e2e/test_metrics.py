@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from core.camunda import CamundaClient
 from tests.fixtures.bitrix24.e2e import BitrixSuite, configure, deploy_demo, finished, start_all
 from tests.fixtures.bitrix24.support import Sandbox, running_sandbox
+from tests.support.metrics import scrape, total
 from tests.support.prometheus import running_prometheus, scrape_config
 from tests.support.waiting import wait_for
 
@@ -32,23 +32,6 @@ HEARTBEATS = {
     "task_creator": "task_creator.bitrix24",
     "task_tracker": "task_tracker",
 }
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def scrape(url: str) -> Samples:
-    text = requests.get(f"{url}/metrics", timeout=5).text
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
-def total(samples: Samples, name: str, **labels: str) -> float:
-    """The sum of ``name``'s samples whose labels include ``labels``."""
-    wanted = set(labels.items())
-    return sum(value for (sample, have), value in samples.items() if sample == name and wanted <= have)
 
 
 def status_outcome(status: str) -> str:
