@@ -101,7 +101,8 @@ def count_call(system: str, outcome: str, seconds: float) -> None:
 
 
 def count_wait(system: str, waited_s: float) -> None:
-    if waited_s > 0:
+    """A call held back by the system's limits (rate or concurrency); under a millisecond is no wait."""
+    if waited_s >= 0.001:
         RATE_LIMIT_WAITS.labels(system).inc()
         RATE_LIMIT_WAIT_SECONDS.labels(system).inc(waited_s)
 

@@ -98,6 +98,15 @@ def test_outcomes_retries_and_poison_are_counted_as_they_happened(
     assert total(worker, "exchanger_tasks_fetched_total") == created == tasks
     assert total(worker, "exchanger_tasks_published_total", system="python") == created
     assert total(worker, "exchanger_tasks_unrouted_total") == 0
+    # and the queue depths it reads from the broker are the broker's
+    wait_for(
+        lambda: total(
+            scrape(suite.metrics_url("universal_worker")), "exchanger_queue_messages", queue=ERRORS_QUEUE
+        )
+        == suite.queue_depth(ERRORS_QUEUE),
+        timeout=15,
+        what="the error queue's depth in the worker's metrics",
+    )
 
 
 def python_of(suite: Suite) -> dict[str, object]:

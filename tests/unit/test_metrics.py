@@ -184,6 +184,19 @@ def test_external_calls_are_counted_by_outcome_with_their_latency() -> None:
     assert 0 <= value("exchanger_rate_limit_headroom_ratio", system=system) <= 1
 
 
+@responses.activate
+def test_a_call_that_waits_for_the_rate_limit_is_counted_with_its_wait() -> None:
+    system = "metrics-unit-rate"
+    config = SystemConfig.model_validate({"limits": {"rate": 20, "burst": 1, "max_concurrent": 1}})
+    http = http_client.system_http(system, config)
+    responses.add(responses.GET, "https://metrics-unit-rate.example/", status=200)
+    waits = value("exchanger_rate_limit_waits_total", system=system)
+    http.request("GET", "https://metrics-unit-rate.example/")
+    http.request("GET", "https://metrics-unit-rate.example/")  # one token a 20th of a second later
+    assert value("exchanger_rate_limit_waits_total", system=system) == waits + 1
+    assert 0.02 <= value("exchanger_rate_limit_wait_seconds_total", system=system) <= 1.0
+
+
 # -- settlements -----------------------------------------------------------------------------------------------
 
 
