@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from core.errors import CamundaConflict, CamundaNotFound, CamundaRequestError, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
@@ -67,10 +68,14 @@ def test_a_lock_is_extended_at_half_its_life_and_again_half_a_life_later(rig: Ri
     assert rig.extensions() == []
 
     # When half its life has passed
+    extended = REGISTRY.get_sample_value("exchanger_lock_extensions_total", {"system": "bitrix24"}) or 0.0
     rig.clock.advance(1)
     rig.keeper.extend_due()
-    # Then it is extended by the full duration, for the worker that holds it
+    # Then it is extended by the full duration, for the worker that holds it, and counted
     assert rig.extensions() == [("t-1", "worker-A", 600_000)]
+    assert (
+        REGISTRY.get_sample_value("exchanger_lock_extensions_total", {"system": "bitrix24"}) == extended + 1
+    )
 
     # And the next extension is due another half life later
     rig.clock.advance(299)
@@ -140,11 +145,14 @@ def test_a_gone_task_that_was_settled_meanwhile_is_just_forgotten(rig: Rig) -> N
 
 
 def test_a_lock_held_by_another_worker_is_forgotten(rig: Rig) -> None:
-    rig.keeper.add(rig.tracked("t-1"), due_now=True)
+    entry = rig.tracked("t-1")
+    rig.keeper.add(entry, due_now=True)
     rig.client.on("extend_lock", CamundaConflict(400, "BadUserRequestException", "locked by worker-Z"))
+    losses = REGISTRY.get_sample_value("exchanger_lock_losses_total", {"system": entry.system}) or 0.0
 
     rig.keeper.extend_due()
 
+    assert REGISTRY.get_sample_value("exchanger_lock_losses_total", {"system": entry.system}) == losses + 1
     assert len(rig.keeper) == 0
     assert rig.gone == []
     entry = rig.ledger.get("t-1")
