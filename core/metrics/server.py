@@ -4,7 +4,7 @@
 - ``/healthz``: liveness. 200 while the service's main loop beats (its heartbeat is fresh);
   503 when it is stuck, so a supervisor may restart it.
 - ``/readyz``: readiness. 200 when every check passes (engine and broker reachable, heartbeat
-  fresh); 503 with the failing checks named. The answer is JSON: ``{"ready": …, "checks": {…}}``.
+  fresh); 503 with the failing checks named. The answer is JSON: ``{"ok": …, "checks": {…}}``.
 
 The API service serves the same three paths on its own HTTP port instead (api/app.py).
 """
