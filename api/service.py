@@ -17,6 +17,7 @@ from api.app import create_app
 from api.auth import Authenticator
 from api.context import ApiContext
 from api.intake_queue import QueueIntake
+from api.readiness import api_checks
 from api.server import HttpServer
 from core import wiring
 from core.config import AppSettings
@@ -39,7 +40,8 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     if not authenticator.configured:
         logger.warning("no EXCHANGER_API_TOKENS and no JWT key: every call but /healthz gets 401")
     broker = wiring.transport(settings, transport)
-    runtime = ServiceRuntime(HEARTBEAT_NAME, broker, stop, Heartbeat(settings.state_dir, HEARTBEAT_NAME))
+    heartbeat = Heartbeat(settings.state_dir, HEARTBEAT_NAME)
+    runtime = ServiceRuntime(HEARTBEAT_NAME, broker, stop, heartbeat)
     ledger = wiring.ledger(settings)
     records = DirectStore.open(settings.ledger_dsn())
     # HTTP handlers run on a pool of dozens of threads: one connection serves them all.
@@ -58,7 +60,8 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     runtime.chore(REPUBLISH_EVERY_S, intake.republish_unqueued)
     runtime.chore(PURGE_EVERY_S, lambda: _purge(records, config.retention_days))
     context = ApiContext(settings, intake, records, catalog, ledger, wiring.engine_admin(settings))
-    http = HttpServer(create_app(context, authenticator), config)
+    ready = api_checks(context.engine, lambda: runtime.connected, heartbeat.path, config.heartbeat_timeout_s)
+    http = HttpServer(create_app(context, authenticator, ready=ready), config)
 
     def status() -> Mapping[str, object]:
         return {"http": http.started, "broker": runtime.connected, "url": http.url}

@@ -104,3 +104,16 @@ TRACKED_IN_FLIGHT = Gauge(
 TRACKED_OLDEST_AGE = Gauge(
     "exchanger_tracked_oldest_age_seconds", "Age of the oldest people-work item being followed", ("system",)
 )
+
+# -- the API ---------------------------------------------------------------------------------
+API_REQUESTS = Counter(
+    "exchanger_api_requests",
+    "HTTP requests the API answered, by route template (never an id), method and status",
+    ("route", "method", "status"),
+)
+DASHBOARD_STREAMS = Gauge("exchanger_dashboard_streams", "Dashboard live streams open now")
+DASHBOARD_SNAPSHOT_SECONDS = Histogram(
+    "exchanger_dashboard_snapshot_seconds",
+    "Time to assemble one dashboard snapshot (engine, ledger, broker, metrics targets)",
+    buckets=CALL_BUCKETS,
+)
