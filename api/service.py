@@ -3,6 +3,8 @@
 Parts: the FastAPI app on uvicorn (its own thread), the intake-queue consumer, a chore that
 publishes records whose submitter stopped before the broker confirmed them, and one that
 deletes finished records past the retention period. The heartbeat says whether HTTP is up.
+The dashboard's hub ends its live streams before HTTP stops, so the graceful stop does not
+wait on pages that never hang up.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from loguru import logger
 from api.app import create_app
 from api.auth import Authenticator
 from api.context import ApiContext
+from api.dashboard.setup import dashboard_hub
 from api.intake_queue import QueueIntake
 from api.readiness import api_checks
 from api.server import HttpServer
@@ -61,7 +64,8 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     runtime.chore(PURGE_EVERY_S, lambda: _purge(records, config.retention_days))
     context = ApiContext(settings, intake, records, catalog, ledger, wiring.engine_admin(settings))
     ready = api_checks(context.engine, lambda: runtime.connected, heartbeat.path, config.heartbeat_timeout_s)
-    http = HttpServer(create_app(context, authenticator, ready=ready), config)
+    hub = dashboard_hub(settings, context.engine, ledger)
+    http = HttpServer(create_app(context, authenticator, ready=ready, dashboard=hub), config)
 
     def status() -> Mapping[str, object]:
         return {"http": http.started, "broker": runtime.connected, "url": http.url}
@@ -74,6 +78,7 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
                 logger.info("api serving {} (docs at /docs)", http.url)
                 runtime.beat_until_stopped(status)
         finally:
+            hub.close()
             http.stop()
 
     runtime.run(status, main=main)
