@@ -8,6 +8,7 @@ is reported with its reason and left out of the numbers until it answers again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +35,13 @@ class MetricsSource:
         state_dir: Path,
         session: requests.Session | None = None,
         window: RateWindow | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._config = config
         self._state_dir = state_dir
         self._session = session or requests.Session()
         self._window = window or RateWindow()
+        self._clock = clock
 
     def read(self) -> MetricsRead:
         states = [self._read_one(target) for target in discover(self._config, self._state_dir)]
@@ -49,7 +52,7 @@ class MetricsSource:
         try:
             response = self._session.get(target.url, timeout=TIMEOUT_S)
             response.raise_for_status()
-            reading = parse_reading(response.text, time.monotonic())
+            reading = parse_reading(response.text, self._clock())
         except requests.RequestException as err:
             return MetricsTarget(name=target.name, url=target.url, ok=False, error=_reason(err))
         except ValueError as err:

@@ -58,7 +58,7 @@ class QueueView(Frozen):
 
 
 class WorkItem(Frozen):
-    """People-work in flight: a ledger record the tracker follows in its system."""
+    """People-work in flight: a work item out in a system (ledger state created or tracked)."""
 
     external_task_id: str
     system: str

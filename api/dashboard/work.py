@@ -8,15 +8,19 @@ from api.dashboard.links import InstanceLinks
 from api.dashboard.models import Listing, TaskRow, WorkItem
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 
+IN_FLIGHT = (TaskState.CREATED, TaskState.TRACKED)
+
 
 def people_work(
     ledger: SqliteLedger, systems: Iterable[str], links: InstanceLinks, limit: int
 ) -> Listing[WorkItem]:
-    """Records the tracker follows, oldest first (the ones waiting longest matter most).
+    """Work items out in systems, oldest first (the ones waiting longest matter most).
 
-    One query per system: the ledger's (system, state) index answers each without a scan.
+    ``created``: the item exists and its result record is on the way to the tracker;
+    ``tracked``: the tracker follows it. One query per system: the ledger's (system, state)
+    index answers each without a scan.
     """
-    entries = [entry for system in systems for entry in ledger.in_states(system, [TaskState.TRACKED])]
+    entries = [entry for system in systems for entry in ledger.in_states(system, IN_FLIGHT)]
     entries.sort(key=lambda entry: entry.created_at)
     return Listing[WorkItem](items=[_work(entry, links) for entry in entries[:limit]], total=len(entries))
 
