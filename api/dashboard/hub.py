@@ -73,10 +73,6 @@ class SnapshotHub:
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @property
-    def interval_s(self) -> float:
-        return self._interval_s
-
     def start(self) -> None:
         if self._thread is None and not self._closed.is_set():
             self._thread = threading.Thread(target=self._run, name="dashboard", daemon=True)
@@ -100,7 +96,10 @@ class SnapshotHub:
     # -- readers ---------------------------------------------------------------------------------
 
     def current(self) -> Frame | None:
-        """A snapshot at most one tick old, waiting for a build when needed (None: hub closed)."""
+        """A snapshot at most one tick old, waiting up to 15 s for a build when needed.
+
+        Older, or None, only when no build succeeded in that time or the hub is closing.
+        """
         with self._lock:
             if self._fresh():
                 return self._latest

@@ -81,7 +81,10 @@ def snapshot(_caller: Reader, request: Request) -> Response:
     """What the dashboard shows now: counts, systems, queues, people-work, incidents, executions, tasks."""
     frame = _hub(request).current()
     if frame is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the service is stopping")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "no snapshot: the service is stopping, or building one failed",
+        )
     return Response(frame.text, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 

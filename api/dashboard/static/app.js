@@ -75,7 +75,11 @@ function signOut(message) {
   token.clear();
   state.snapshot = null;
   state.drawn = {};
-  for (const id of Object.keys(SECTIONS)) fill(id);
+  state.lost = null;
+  for (const id of [...Object.keys(SECTIONS), "targets"]) fill(id);
+  for (const element of document.querySelectorAll(".kpi-value")) element.textContent = "—";
+  $("updated").textContent = "—";
+  $("updated-age").textContent = "";
   showSignIn(message);
 }
 
@@ -131,6 +135,7 @@ function header() {
   };
   $("conn-text").textContent = texts[shown];
   const down = state.lost !== null;
+  document.title = down ? "Stream lost · Exchanger" : "Exchanger · Operations";
   $("banner").hidden = !down;
   $("main").classList.toggle("stale", down || late);
   if (down) {
