@@ -3,6 +3,8 @@
 Parts: the FastAPI app on uvicorn (its own thread), the intake-queue consumer, a chore that
 publishes records whose submitter stopped before the broker confirmed them, and one that
 deletes finished records past the retention period. The heartbeat says whether HTTP is up.
+The dashboard's hub ends its live streams before HTTP stops, so the graceful stop does not
+wait on pages that never hang up.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from loguru import logger
 from api.app import create_app
 from api.auth import Authenticator
 from api.context import ApiContext
+from api.dashboard.setup import dashboard_hub
 from api.intake_queue import QueueIntake
+from api.readiness import api_checks
 from api.server import HttpServer
 from core import wiring
 from core.config import AppSettings
@@ -39,7 +43,8 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     if not authenticator.configured:
         logger.warning("no EXCHANGER_API_TOKENS and no JWT key: every call but /healthz gets 401")
     broker = wiring.transport(settings, transport)
-    runtime = ServiceRuntime(HEARTBEAT_NAME, broker, stop, Heartbeat(settings.state_dir, HEARTBEAT_NAME))
+    heartbeat = Heartbeat(settings.state_dir, HEARTBEAT_NAME)
+    runtime = ServiceRuntime(HEARTBEAT_NAME, broker, stop, heartbeat)
     ledger = wiring.ledger(settings)
     records = DirectStore.open(settings.ledger_dsn())
     # HTTP handlers run on a pool of dozens of threads: one connection serves them all.
@@ -58,7 +63,9 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
     runtime.chore(REPUBLISH_EVERY_S, intake.republish_unqueued)
     runtime.chore(PURGE_EVERY_S, lambda: _purge(records, config.retention_days))
     context = ApiContext(settings, intake, records, catalog, ledger, wiring.engine_admin(settings))
-    http = HttpServer(create_app(context, authenticator), config)
+    ready = api_checks(context.engine, lambda: runtime.connected, heartbeat.path, config.heartbeat_timeout_s)
+    hub = dashboard_hub(settings, context.engine, ledger)
+    http = HttpServer(create_app(context, authenticator, ready=ready, dashboard=hub), config)
 
     def status() -> Mapping[str, object]:
         return {"http": http.started, "broker": runtime.connected, "url": http.url}
@@ -71,6 +78,7 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
                 logger.info("api serving {} (docs at /docs)", http.url)
                 runtime.beat_until_stopped(status)
         finally:
+            hub.close()
             http.stop()
 
     runtime.run(status, main=main)

@@ -224,6 +224,15 @@ class SqliteLedger:
         sql = f"SELECT {COLUMNS} FROM tasks WHERE process_instance_id = ? ORDER BY created_at"
         return [_entry(row) for row in self._execute(sql, (process_instance_id,))]
 
+    def recent(self, limit: int) -> list[LedgerEntry]:
+        """The ``limit`` records routed last, newest first, in their current state.
+
+        By rowid (insertion order): the table's own b-tree, so no index and no sort, however
+        large the ledger has grown; a dashboard asks every few seconds.
+        """
+        sql = f"SELECT {COLUMNS} FROM tasks ORDER BY rowid DESC LIMIT ?"
+        return [_entry(row) for row in self._execute(sql, (limit,))]
+
     def counts(self) -> dict[str, int]:
         return {row[0]: row[1] for row in self._execute("SELECT state, COUNT(*) FROM tasks GROUP BY state")}
 

@@ -100,3 +100,16 @@ LOCK_EXTENSIONS = Counter(
 LOCK_LOSSES = Counter(
     "exchanger_lock_losses", "Locks found lost (the task is gone, or another worker holds it)", ("system",)
 )
+
+# -- the API ---------------------------------------------------------------------------------
+API_REQUESTS = Counter(
+    "exchanger_api_requests",
+    "HTTP requests the API answered, by route template (never an id), method and status",
+    ("route", "method", "status"),
+)
+DASHBOARD_STREAMS = Gauge("exchanger_dashboard_streams", "Dashboard live streams open now")
+DASHBOARD_SNAPSHOT_SECONDS = Histogram(
+    "exchanger_dashboard_snapshot_seconds",
+    "Time to assemble one dashboard snapshot (engine, ledger, broker, metrics targets)",
+    buckets=CALL_BUCKETS,
+)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -108,6 +109,39 @@ def test_served_over_tls_with_its_own_certificate_and_stopped_cleanly(
     log = child.log.read_text(errors="replace")
     assert OPERATE_TOKEN not in log
     assert run_api(config_dir, api_env(), "--check").returncode == 1  # stopped: no fresh heartbeat
+
+
+def test_readyz_names_what_is_unreachable_and_metrics_need_no_token(
+    tmp_path: Path, config_dir: Path, unique: str
+) -> None:
+    for engine, expected in (("up", True), ("down", False)):
+        port = free_port()
+        configure(tmp_path, unique, port=port)
+        if engine == "down":  # an engine address where nothing listens
+            general_path = config_dir / "exchanger.yaml"
+            general = yaml.safe_load(general_path.read_text(encoding="utf-8"))
+            general["camunda"]["url"] = f"http://127.0.0.1:{free_port()}/engine-rest"
+            general_path.write_text(yaml.safe_dump(general), encoding="utf-8")
+        env = launcher.child_env(config_dir, api_env())
+        child = launcher.launch("api", "api", [], tmp_path / f"api-{engine}.log", env)
+        try:
+            launcher.wait_healthy(child, "api", [], env, timeout=30)
+            base = f"http://127.0.0.1:{port}"
+            ready = requests.get(f"{base}/readyz", timeout=15)
+            metrics = requests.get(f"{base}/metrics", timeout=5)
+        finally:
+            assert launcher.terminate(child, 60) == 0, launcher.tail(child.log)
+        checks = ready.json()["checks"]
+        assert set(checks) == {"engine", "broker", "heartbeat"}
+        assert (ready.status_code, ready.json()["ok"], checks["engine"]["ok"]) == (
+            (200, True, True) if expected else (503, False, False)
+        )
+        assert checks["broker"]["ok"] and checks["heartbeat"]["ok"], checks
+        if not expected:
+            assert "engine unreachable" in checks["engine"]["detail"]
+        assert metrics.status_code == 200
+        assert 'exchanger_api_requests_total{method="GET",route="/readyz",status="' in metrics.text
+        assert "process_resident_memory_bytes" in metrics.text  # the default registry's process metrics
 
 
 def test_a_malformed_token_list_exits_2_naming_the_entry_not_the_token(

@@ -277,6 +277,22 @@ def test_for_instance_lists_the_tasks_of_one_process_instance(ledger: SqliteLedg
     assert [e.external_task_id for e in ledger.for_instance("pi-1")] == ["t-1", "t-3"]
 
 
+def test_recent_lists_the_newest_records_first_in_their_current_state(ledger: SqliteLedger) -> None:
+    for task in ("t-1", "t-2", "t-3", "t-4"):
+        route(ledger, task)
+    ledger.mark("t-2", TaskState.COMPLETED)  # an update does not move a record up: routing order counts
+    route(ledger, "t-1")  # routed again: still its first place
+
+    newest = ledger.recent(3)
+
+    assert [(e.external_task_id, e.state) for e in newest] == [
+        ("t-4", TaskState.ROUTED),
+        ("t-3", TaskState.ROUTED),
+        ("t-2", TaskState.COMPLETED),
+    ]
+    assert ledger.recent(0) == []
+
+
 def test_counts_group_tasks_by_state(ledger: SqliteLedger) -> None:
     for task in ("t-1", "t-2", "t-3"):
         route(ledger, task)
