@@ -556,7 +556,7 @@ def test_every_documented_variable_lands_on_a_real_setting(config_dir: Path) -> 
         "EXCHANGER_API_JWT_KEY": secret("jwt"),
         "EXCHANGER_API_JWT_AUDIENCE": "exchanger",
         "EXCHANGER_METRICS_ENABLED": "False",
-        "EXCHANGER_METRICS_HOST": "0.0.0.0",
+        "EXCHANGER_METRICS_HOST": "10.0.0.7",
         "EXCHANGER_METRICS_PORT": "9500",
     }
     assert set(values) == set(ENV_KEYS)
