@@ -35,7 +35,7 @@ cockpit_url() { echo "http://127.0.0.1:$(engine_port "$1")/$1/app/cockpit/defaul
 cockpit_up() { curl -fs -o /dev/null --max-time 3 "$(cockpit_url "$1")"; }
 # An engine started from an older build (before the webapps) answers REST but has no Cockpit.
 cockpit_note() {
-  if cockpit_up "$1"; then echo "$(cockpit_url "$1") (user ${ENGINE_ADMIN_USER:-demo})"
+  if cockpit_up "$1"; then cockpit_url "$1"
   else echo "none (this engine was built without the webapps: stop and start it)"; fi
 }
 
@@ -110,7 +110,7 @@ start_engine() {
   for _ in $(seq 1 240); do
     if engine_up "$flavour"; then
       record_start "$flavour" "$t0" "$pid"
-      log "$flavour Cockpit: $(cockpit_note "$flavour")"
+      log "$flavour Cockpit: $(cockpit_note "$flavour") (user ${ENGINE_ADMIN_USER:-demo})"
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || { tail -30 "$STATE/$flavour.log" >&2; die "$flavour exited during start-up; log: $STATE/$flavour.log"; }
