@@ -9,7 +9,13 @@
 #
 # NAME is rabbitmq, camunda or operaton; default: all three. Re-running is harmless.
 # Logs, pid files and start-up measurements live in $EXCHANGER_STATE_DIR/services
-# (default: .state/services in the checkout).
+# (default: .state/services in the checkout). CAMUNDA_PORT / OPERATON_PORT move the engines
+# (e.g. a second copy beside running ones).
+#
+# Each engine also serves its webapps; start and status print the Cockpit URL
+# (http://127.0.0.1:8080/camunda/app/cockpit/default/, Operaton: :8081/operaton/app/...).
+# Their admin user is created at start from ENGINE_ADMIN_USER / ENGINE_ADMIN_PASSWORD
+# (default demo / demo: loopback only; set both anywhere else). /engine-rest has no login.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +30,14 @@ die() { log "ERROR: $*"; exit 1; }
 
 engine_port() { case $1 in camunda) echo "${CAMUNDA_PORT:-8080}" ;; operaton) echo "${OPERATON_PORT:-8081}" ;; esac; }
 engine_jar() { echo "$ENGINE_DIR/target/$1/exchanger-engine.jar"; }
+# Each flavour serves its webapps under its own name: /camunda/app/... or /operaton/app/...
+cockpit_url() { echo "http://127.0.0.1:$(engine_port "$1")/$1/app/cockpit/default/"; }
+cockpit_up() { curl -fs -o /dev/null --max-time 3 "$(cockpit_url "$1")"; }
+# An engine started from an older build (before the webapps) answers REST but has no Cockpit.
+cockpit_note() {
+  if cockpit_up "$1"; then cockpit_url "$1"
+  else echo "none (this engine was built without the webapps: stop and start it)"; fi
+}
 
 need_root_apt() {
   local missing=()
@@ -84,7 +98,7 @@ engine_up() { curl -fs -o /dev/null --max-time 3 "http://127.0.0.1:$(engine_port
 start_engine() {
   local flavour=$1 port db_url t0 pid
   port=$(engine_port "$flavour")
-  if engine_up "$flavour"; then log "$flavour already running on :$port"; return 0; fi
+  if engine_up "$flavour"; then log "$flavour already running on :$port; Cockpit: $(cockpit_note "$flavour")"; return 0; fi
   build_engine "$flavour"
   db_url="jdbc:h2:mem:$flavour;DB_CLOSE_DELAY=-1"
   if [ "${ENGINE_DB:-memory}" = file ]; then db_url="jdbc:h2:file:$STATE/$flavour-db;DB_CLOSE_ON_EXIT=FALSE"; fi
@@ -94,7 +108,11 @@ start_engine() {
   pid=$!
   echo $pid >"$STATE/$flavour.pid"
   for _ in $(seq 1 240); do
-    if engine_up "$flavour"; then record_start "$flavour" "$t0" "$pid"; return 0; fi
+    if engine_up "$flavour"; then
+      record_start "$flavour" "$t0" "$pid"
+      log "$flavour Cockpit: $(cockpit_note "$flavour") (user ${ENGINE_ADMIN_USER:-demo})"
+      return 0
+    fi
     kill -0 "$pid" 2>/dev/null || { tail -30 "$STATE/$flavour.log" >&2; die "$flavour exited during start-up; log: $STATE/$flavour.log"; }
     sleep 0.5
   done
@@ -128,11 +146,12 @@ stop_one() {
 }
 
 status_one() {
-  local name=$1 up=down pid="" rss=""
+  local name=$1 up=down pid="" rss="" extra=""
   if [ "$name" = rabbitmq ]; then rabbit_up && up=up; pid=$(pgrep -f 'beam.*rabbit' | head -1 || true)
   else engine_up "$name" && up=up; pid=$(cat "$STATE/$name.pid" 2>/dev/null || true); fi
   [ -n "$pid" ] && rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
-  printf '%-9s %-5s pid=%-8s rss_mb=%s\n' "$name" "$up" "${pid:--}" "$(( ${rss:-0} / 1024 ))"
+  if [ "$up" = up ] && [ "$name" != rabbitmq ]; then extra=" cockpit=$(cockpit_note "$name")"; fi
+  printf '%-9s %-5s pid=%-8s rss_mb=%s%s\n' "$name" "$up" "${pid:--}" "$(( ${rss:-0} / 1024 ))" "$extra"
   [ "$up" = up ]
 }
 

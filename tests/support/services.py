@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -10,9 +11,13 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"
+# TEST_CAMUNDA_URL / TEST_OPERATON_URL point the tests at engine copies you started yourself (e.g.
+# CAMUNDA_PORT=18080 scripts/services.sh start camunda); never started here. Not EXCHANGER_*:
+# the services refuse unknown variables with that prefix, and the tests' children inherit these.
+OVERRIDES = {name: os.environ.get(f"TEST_{name.upper()}_URL", "") for name in ("camunda", "operaton")}
 ENGINE_URLS = {
-    "camunda": "http://127.0.0.1:8080/engine-rest",
-    "operaton": "http://127.0.0.1:8081/engine-rest",
+    "camunda": OVERRIDES["camunda"] or "http://127.0.0.1:8080/engine-rest",
+    "operaton": OVERRIDES["operaton"] or "http://127.0.0.1:8081/engine-rest",
 }
 
 
@@ -40,6 +45,8 @@ def ensure_service(name: str) -> None:
     up = rabbitmq_answers() if name == "rabbitmq" else engine_answers(name)
     if up:
         return
+    if OVERRIDES.get(name):
+        raise RuntimeError(f"{name} at {ENGINE_URLS[name]} (TEST_{name.upper()}_URL) does not answer")
     result = subprocess.run([str(SERVICES), "start", name], capture_output=True, text=True, timeout=900)
     up = rabbitmq_answers() if name == "rabbitmq" else engine_answers(name)
     if result.returncode != 0 or not up:
