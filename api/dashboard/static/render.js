@@ -46,7 +46,7 @@ function systemRow(system) {
   if (!system.has_data) {
     return h("tr", {dataset: {system: system.name}}, name,
       h("td", {colspan: 5}, pill("no data", "nodata"), " ",
-        h("span", {class: "muted"}, "no running service exports its metrics yet")));
+        h("span", {class: "muted"}, "no metrics for it yet: no task settled and no call made since its services started")));
   }
   const tone = system.circuit === "open" ? "bad" : errorTone(system.error_share);
   return h("tr", {class: tone ? `row-${tone}` : null, dataset: {system: system.name}},
