@@ -116,7 +116,9 @@ def test_submitters_racing_with_one_key_get_one_record(settings: AppSettings, re
     assert records.page().total == 1
 
 
-def test_trackers_racing_to_finish_a_record_store_one_outcome(settings: AppSettings, records: DirectStore) -> None:
+def test_trackers_racing_to_finish_a_record_store_one_outcome(
+    settings: AppSettings, records: DirectStore
+) -> None:
     other = DirectStore.open(settings.ledger_dsn())
     created = [records.create(echo(n), REST)[0].id for n in range(30)]
     outcomes: dict[str, list[DirectState]] = {record_id: [] for record_id in created}
@@ -161,7 +163,9 @@ def test_a_dataset_is_written_in_chunks_once_resumed_and_finished(datasets: Data
     assert next(iter(datasets.table_rows("orders"))) == {"n": 1, "v": "new"}
 
 
-def test_two_runs_starting_one_dataset_at_once_share_it(settings: AppSettings, datasets: DatasetStore) -> None:
+def test_two_runs_starting_one_dataset_at_once_share_it(
+    settings: AppSettings, datasets: DatasetStore
+) -> None:
     stores = [datasets, *(open_store(settings.datasets_dsn()) for _ in range(3))]
     writers: list[object] = []
 
@@ -175,7 +179,9 @@ def test_two_runs_starting_one_dataset_at_once_share_it(settings: AppSettings, d
     assert datasets.writer("shared", "wb.sales").chunk_keys() == set()
 
 
-def test_chunks_appended_at_once_are_all_stored_in_turn(settings: AppSettings, datasets: DatasetStore) -> None:
+def test_chunks_appended_at_once_are_all_stored_in_turn(
+    settings: AppSettings, datasets: DatasetStore
+) -> None:
     # Given one dataset and four engines appending different chunks (and one chunk twice) at once
     stores = [datasets, *(open_store(settings.datasets_dsn()) for _ in range(3))]
     datasets.writer("d1", "k")
