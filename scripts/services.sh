@@ -24,7 +24,9 @@ ALL=(rabbitmq postgres camunda operaton)
 # The newest PostgreSQL Debian installed (15 on Debian 12); PG_BIN picks another.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# $STATE/postgres, or a link to where it had to go (see pg_place)
 PG_DATA=$STATE/postgres
+[ -L "$PG_DATA" ] && PG_DATA=$(readlink -f "$PG_DATA")
 PG_PORT=${POSTGRES_PORT:-55432}
 # A loopback-only development cluster, like RabbitMQ's guest user: a fixed local default that
 # another checkout's tests can share; set POSTGRES_PASSWORD before the first start to change it.
@@ -94,18 +96,31 @@ CONF
 }
 
 # PostgreSQL runs as the `postgres` OS user when we are root (it refuses to run as root), as
-# ourselves otherwise; its data folder belongs to whoever runs it.
+# ourselves otherwise; its data folder, log and socket belong to whoever runs it.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pg_up() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
 pg_sql() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DATA" -p "$PG_PORT" -U postgres -d postgres "$@"; }
 
+# The data folder: $STATE/postgres when the postgres user can reach it. A checkout it cannot
+# enter (root's home, mode 700) gets a folder under /var/lib/postgresql instead, with
+# $STATE/postgres a link to it, so later calls find it the same way.
+pg_place() {
+  [ "$(id -u)" = 0 ] || return 0
+  runuser -u postgres -- test -x "$STATE" && return 0
+  PG_DATA=/var/lib/postgresql/exchanger-$(printf '%s' "$STATE" | sha1sum | cut -c1-12)
+  log "the postgres user cannot enter $STATE: its cluster goes to $PG_DATA"
+  ln -sfn "$PG_DATA" "$STATE/postgres"
+}
+
 init_postgres() {
   [ -f "$PG_DATA/PG_VERSION" ] && return 0
+  pg_place
+  # The server's socket lives in the data folder; a socket path has at most 107 bytes.
+  [ $(( ${#PG_DATA} + 18 )) -le 107 ] || die "$PG_DATA is too long a path for PostgreSQL's socket; set EXCHANGER_STATE_DIR"
   mkdir -p "$PG_DATA"
   chmod 700 "$PG_DATA"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DATA"; fi
-  as_pg test -w "$PG_DATA" \
-    || die "the postgres user cannot write $PG_DATA (a parent folder it cannot enter?); set EXCHANGER_STATE_DIR elsewhere"
+  as_pg test -w "$PG_DATA" || die "cannot write $PG_DATA as the user PostgreSQL runs as"
   log "creating the PostgreSQL cluster in $PG_DATA"
   # Local connections only through the socket in the data folder (mode 700: its owner alone);
   # TCP always with a password.
@@ -118,12 +133,13 @@ start_postgres() {
   if pg_up; then log "postgres already running on :$PG_PORT"; return 0; fi
   [ -x "$PG_BIN/initdb" ] || need_root_apt
   init_postgres
-  local t0; t0=$(date +%s.%N)
-  touch "$STATE/postgres.log"
-  if [ "$(id -u)" = 0 ]; then chown postgres: "$STATE/postgres.log"; fi
-  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$STATE/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA" start >/dev/null \
-    || { tail -20 "$STATE/postgres.log" >&2; die "postgres did not start; log: $STATE/postgres.log"; }
+  local t0 logfile=$PG_DATA.log  # beside the data folder: a place the server's user can write
+  t0=$(date +%s.%N)
+  touch "$logfile"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$logfile"; fi
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$logfile" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c unix_socket_permissions=0700" start >/dev/null \
+    || { tail -20 "$logfile" >&2; die "postgres did not start; log: $logfile"; }
   # The role and database, created once; the password is set again so POSTGRES_PASSWORD rules.
   pg_sql -v user="$PG_USER" -v password="$PG_PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user')\gexec
