@@ -11,6 +11,8 @@ from core.ledger.model import FINAL_STATES
 
 ERROR_CHARS = 2000  # longer errors are stored truncated
 
+# Named, never ``*``: psycopg prepares statements it runs often, and on PostgreSQL a prepared
+# ``SELECT *`` fails once a migration adds a column ("cached plan must not change result type").
 COLUMNS = (
     "external_task_id, message_id, record_id, state, system, topic, process_instance_id, "
     "process_definition_key, activity_id, worker_id, lock_duration_ms, external_id, external_url, "
