@@ -12,7 +12,7 @@ help:
 	@echo "make test            run every test (unit, integration, e2e) against real services"
 	@echo "make lint            ruff and mypy"
 	@echo "make npm             the npm packages camunda_sync and the tests need (npm ci)"
-	@echo "make services        install/start RabbitMQ and both engines; services-stop, services-status"
+	@echo "make services        install/start RabbitMQ, PostgreSQL and both engines; services-stop, services-status"
 	@echo "make bench           the benchmark (docs/performance.md)"
 
 venv: .venv/.installed

@@ -9,7 +9,7 @@ from fastapi import Request
 from core.camunda import EngineAdmin
 from core.config import AppSettings
 from core.intake import DirectIntake, DirectStore, TopicCatalog
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class ApiContext:
     intake: DirectIntake
     records: DirectStore
     catalog: TopicCatalog
-    ledger: SqliteLedger
+    ledger: Ledger
     engine: EngineAdmin
 
 

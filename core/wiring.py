@@ -7,7 +7,7 @@ import socket
 from core.camunda import CamundaClient, EngineAdmin
 from core.config.models import AppSettings
 from core.errors import ConfigError
-from core.ledger import SqliteLedger, open_ledger
+from core.ledger import Ledger, open_ledger
 from core.retry import delay_buckets
 from core.transport.base import Transport
 from core.transport.rabbit import RabbitTransport
@@ -57,7 +57,7 @@ def engine_admin(settings: AppSettings) -> EngineAdmin:
     return EngineAdmin(settings.camunda.client_settings())
 
 
-def ledger(settings: AppSettings) -> SqliteLedger:
+def ledger(settings: AppSettings) -> Ledger:
     return open_ledger(settings.ledger_dsn())
 
 

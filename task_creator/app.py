@@ -10,7 +10,7 @@ from core import datasets, http, wiring
 from core.config import AppSettings
 from core.errors import LedgerError
 from core.health import Heartbeat
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 from core.metrics.checks import connected_check
 from core.metrics.expose import serve_metrics
 from core.runtime import ServiceRuntime
@@ -47,7 +47,7 @@ def run(
 
 
 def _serve_system(
-    runtime: ServiceRuntime, settings: AppSettings, name: str, ledger: SqliteLedger, owner: str
+    runtime: ServiceRuntime, settings: AppSettings, name: str, ledger: Ledger, owner: str
 ) -> TaskProcessor:
     config = settings.systems[name]
     http.configure(name, config)  # the system's client finds its limits, circuit and timeout
@@ -67,7 +67,7 @@ def _serve_system(
     return processor
 
 
-def _renew_claims(ledger: SqliteLedger, owner: str) -> None:
+def _renew_claims(ledger: Ledger, owner: str) -> None:
     try:
         ledger.renew_claims(owner, CLAIM_LEASE_S)
     except LedgerError as err:  # the lease outlives a few failed renewals

@@ -31,7 +31,7 @@ from core.contracts import (
     parse_task_message,
 )
 from core.errors import ContractError, PermanentError, RetryableError
-from core.ledger import FINAL_STATES, LedgerEntry, RoutedTask, SqliteLedger, TaskState
+from core.ledger import FINAL_STATES, Ledger, LedgerEntry, RoutedTask, TaskState
 from core.metrics.catalog import PUBLISH_TO_RESULT, TASK_RETRIES
 from core.poison import send_to_errors
 from core.retry import RetryDecision, next_delay
@@ -61,7 +61,7 @@ class TaskProcessor:
         system: str,
         config: SystemConfig,
         router: TaskRouter,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         publisher: MessagePublisher,
         topology: Topology,
         options: Mapping[str, Any],

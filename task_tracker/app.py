@@ -13,7 +13,7 @@ from core.config import AppSettings
 from core.errors import ExchangerError
 from core.health import Heartbeat
 from core.intake import DirectStore, ReplySender
-from core.ledger import LedgerEntry, SqliteLedger
+from core.ledger import Ledger, LedgerEntry
 from core.metrics.checks import connected_check
 from core.metrics.collectors import TrackedWork, register
 from core.metrics.expose import engine_ready, serve_metrics
@@ -84,7 +84,7 @@ def _own_engine(settings: AppSettings, runtime: ServiceRuntime) -> Engine:
 
 
 def _settling(
-    client: Engine, ledger: SqliteLedger, trackers: dict[str, SystemTracker], direct: DirectSettler
+    client: Engine, ledger: Ledger, trackers: dict[str, SystemTracker], direct: DirectSettler
 ) -> tuple[Settler, LockKeeper]:
     """The settler and the lock keeper, sharing one view of what is gone and what is being settled."""
     settling = Settling()

@@ -24,7 +24,7 @@ from core.contracts import (
 from core.contracts.result import untyped
 from core.errors import ContractError
 from core.intake import DirectRecord, DirectState, DirectStore, ReplySender, reply_for
-from core.ledger import SqliteLedger, TaskState
+from core.ledger import Ledger, TaskState
 
 REPLY_GRACE_S = 30.0  # far longer than storing an outcome and sending its reply ever takes
 _LEDGER_STATE = {
@@ -35,7 +35,7 @@ _LEDGER_STATE = {
 
 
 class DirectSettler:
-    def __init__(self, store: DirectStore, ledger: SqliteLedger, replies: ReplySender) -> None:
+    def __init__(self, store: DirectStore, ledger: Ledger, replies: ReplySender) -> None:
         self._store = store
         self._ledger = ledger
         self._replies = replies

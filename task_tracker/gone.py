@@ -18,7 +18,7 @@ from enum import StrEnum
 from loguru import logger
 
 from core.camunda import TaskHistory
-from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
+from core.ledger import FINAL_STATES, Ledger, LedgerEntry, TaskState
 
 
 class Verdict(StrEnum):
@@ -55,7 +55,7 @@ class GoneTasks:
     def __init__(
         self,
         history: TaskHistory,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         settling: Settling,
         on_cancelled: Callable[[LedgerEntry], None],
     ) -> None:

@@ -17,7 +17,7 @@ from loguru import logger
 
 from core.camunda import EnginePort
 from core.errors import CamundaConflict, CamundaError, CamundaNotFound, CamundaUnavailable
-from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.ledger import Ledger, LedgerEntry, TaskState
 from core.metrics.catalog import LOCK_EXTENSIONS, LOCK_LOSSES
 
 DEFAULT_LOCK_MS = 600_000
@@ -35,7 +35,7 @@ class LockKeeper:
     def __init__(
         self,
         client: EnginePort,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         *,
         tracked_systems: set[str],
         on_gone: Callable[[str, str], object],

@@ -11,7 +11,7 @@ from core import http
 from core.config.models import SystemConfig
 from core.contracts import ResultMessage, TaskRef, parse_result_message
 from core.errors import ContractError
-from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.ledger import Ledger, LedgerEntry, TaskState
 from core.tracking import SystemTracker
 from systems import registry
 from task_tracker.settle import Settler, tracked_item
@@ -31,7 +31,7 @@ class SystemPoller:
         system: str,
         config: SystemConfig,
         tracker: SystemTracker,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         settler: Settler,
     ) -> None:
         self.system = system

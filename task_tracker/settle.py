@@ -27,7 +27,7 @@ from core.contracts import (
 )
 from core.contracts.base import TypedVariable
 from core.errors import CamundaConflict, CamundaNotFound, ContractError
-from core.ledger import FINAL_STATES, LedgerEntry, SqliteLedger, TaskState
+from core.ledger import FINAL_STATES, Ledger, LedgerEntry, TaskState
 from core.tracking import TrackedItem
 from task_tracker.gone import Settling, Verdict
 from task_tracker.measure import record_settlement
@@ -45,7 +45,7 @@ class Settler:
     def __init__(
         self,
         client: EnginePort,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         *,
         on_gone: GoneHook | None = None,
         settling: Settling | None = None,

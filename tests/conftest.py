@@ -10,7 +10,8 @@ import pytest
 
 from core.camunda import CamundaClient, CamundaSettings
 from core.metrics import expose
-from tests.support.services import ENGINE_URLS, ensure_service
+from tests.support.postgres import fresh_schema
+from tests.support.services import ENGINE_URLS, POSTGRES_DSN, ensure_service
 
 # Services the tests start (in this process or as children) take any free metrics port, never
 # the fixed defaults that a demo or an installed Exchanger on this machine may hold.
@@ -31,6 +32,20 @@ def rabbitmq() -> str:
     """The real broker's URL; started through scripts/services.sh when it is not running."""
     _ensure("rabbitmq")
     return "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The real PostgreSQL's DSN (database and user ``exchanger``); started through scripts/services.sh."""
+    _ensure("postgres")
+    return POSTGRES_DSN
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """A DSN for this test alone: a fresh schema, dropped with its tables when the test ends."""
+    with fresh_schema(postgres_server) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session", params=["camunda", "operaton"])

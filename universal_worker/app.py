@@ -12,7 +12,7 @@ from core.bpmn import BpmnCache
 from core.config import AppSettings
 from core.errors import BpmnModelError, XmlError
 from core.health import Heartbeat
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 from core.metrics.checks import probe_check
 from core.metrics.collectors import LedgerStates, QueueDepths, register
 from core.metrics.expose import engine_ready, serve_metrics
@@ -68,7 +68,7 @@ def run(settings: AppSettings, stop: threading.Event, transport: Transport | Non
 
 
 def _expose_metrics(
-    settings: AppSettings, runtime: ServiceRuntime, heartbeat: Heartbeat, ledger: SqliteLedger
+    settings: AppSettings, runtime: ServiceRuntime, heartbeat: Heartbeat, ledger: Ledger
 ) -> None:
     """The worker's endpoint also reports queue depths and ledger states, read when scraped."""
     if not settings.metrics.enabled:

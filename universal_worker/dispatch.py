@@ -17,7 +17,7 @@ from core.bpmn import BpmnCache, BpmnModel
 from core.camunda import EnginePort, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
-from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
+from core.ledger import Ledger, LedgerEntry, RoutedTask, TaskState
 from core.metrics.catalog import FETCH_TO_PUBLISH, TASKS_FETCHED, TASKS_PUBLISHED, TASKS_UNROUTED
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
@@ -53,7 +53,7 @@ class Dispatcher:
         self,
         client: EnginePort,
         publisher: MessagePublisher,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         router: Router,
         systems: dict[str, SystemConfig],
         cache: BpmnCache,

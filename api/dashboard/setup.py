@@ -9,11 +9,11 @@ from api.dashboard.snapshot import SnapshotBuilder
 from core import wiring
 from core.camunda import EngineAdmin
 from core.config import AppSettings
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 
 
 def dashboard_hub(
-    settings: AppSettings, engine: EngineAdmin, ledger: SqliteLedger, interval_s: float = INTERVAL_S
+    settings: AppSettings, engine: EngineAdmin, ledger: Ledger, interval_s: float = INTERVAL_S
 ) -> SnapshotHub:
     """The hub; its broker connection opens on the first tick and closes with the hub."""
     queues = QueueReader(wiring.broker_settings(settings), wiring.topology(settings))

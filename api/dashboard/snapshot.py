@@ -27,7 +27,7 @@ from api.dashboard.readings import SystemNumbers
 from core.camunda import EngineAdmin
 from core.config import AppSettings
 from core.errors import ExchangerError
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 from core.metrics.catalog import DASHBOARD_SNAPSHOT_SECONDS
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ class SnapshotBuilder:
         self,
         settings: AppSettings,
         engine: EngineAdmin,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         queues: QueueReader,
         metrics: MetricsSource,
         interval_s: float,

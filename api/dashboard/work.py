@@ -6,13 +6,13 @@ from collections.abc import Iterable
 
 from api.dashboard.links import InstanceLinks
 from api.dashboard.models import Listing, TaskRow, WorkItem
-from core.ledger import LedgerEntry, SqliteLedger, TaskState
+from core.ledger import Ledger, LedgerEntry, TaskState
 
 IN_FLIGHT = (TaskState.CREATED, TaskState.TRACKED)
 
 
 def people_work(
-    ledger: SqliteLedger, systems: Iterable[str], links: InstanceLinks, limit: int
+    ledger: Ledger, systems: Iterable[str], links: InstanceLinks, limit: int
 ) -> Listing[WorkItem]:
     """Work items out in systems, oldest first (the ones waiting longest matter most).
 
@@ -43,7 +43,7 @@ def _work(entry: LedgerEntry, links: InstanceLinks) -> WorkItem:
     )
 
 
-def recent_tasks(ledger: SqliteLedger, limit: int) -> Listing[TaskRow]:
+def recent_tasks(ledger: Ledger, limit: int) -> Listing[TaskRow]:
     rows = [_row(entry) for entry in ledger.recent(limit)]
     return Listing[TaskRow](items=rows, total=len(rows))
 

@@ -59,7 +59,8 @@ class BrokerConfig(Strict):
 
 
 class LedgerConfig(Strict):
-    # sqlite:///absolute/path.db, or a PostgreSQL DSN when processes run on several hosts.
+    # sqlite:////absolute/path.db (one host), or postgresql://USER:PASSWORD@HOST:PORT/DB when the
+    # processes run on several hosts (docs/ledger.md). None: ledger.sqlite3 under state_dir.
     dsn: SecretStr | None = None
 
 

@@ -55,14 +55,11 @@ class DatasetStore:
     def writer(self, dataset_id: str, kind: str) -> DatasetWriter:
         """Start the dataset, or reopen it where an interrupted run left it."""
         with self._begin() as conn:
-            found = conn.execute(select(datasets.c.kind).where(datasets.c.id == dataset_id)).first()
-            if found is None:
-                conn.execute(
-                    datasets.insert().values(
-                        id=dataset_id, kind=kind, state=OPEN, rows=0, created_at=time.time()
-                    )
-                )
-            elif found.kind != kind:
+            # ON CONFLICT DO NOTHING: two runs of one task (on two hosts) may start it together.
+            start = _dialect(conn).insert(datasets).on_conflict_do_nothing(index_elements=[datasets.c.id])
+            conn.execute(start.values(id=dataset_id, kind=kind, state=OPEN, rows=0, created_at=time.time()))
+            found = conn.execute(select(datasets.c.kind).where(datasets.c.id == dataset_id)).one()
+            if found.kind != kind:
                 raise DatasetError(f"dataset {dataset_id} holds {found.kind}, not {kind}")
         return DatasetWriter(self, dataset_id, kind)
 
@@ -136,8 +133,7 @@ class DatasetStore:
                 yield json.loads(data)
 
     def _upsert_batch(self, conn: Connection, batch: list[dict[str, Any]]) -> int:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(stored_rows)
+        statement = _dialect(conn).insert(stored_rows)
         statement = statement.on_conflict_do_update(
             index_elements=[stored_rows.c.table_name, stored_rows.c.row_key],
             set_={
@@ -246,8 +242,10 @@ class DatasetWriter:
         return conn.execute(query).first() is not None
 
     def _is_finished(self, conn: Connection) -> bool:
-        state = conn.execute(select(datasets.c.state).where(datasets.c.id == self.id)).scalar_one_or_none()
-        return state == FINISHED
+        """Locks the dataset's row to the commit (PostgreSQL), so appends to one dataset take turns
+        and each numbers its chunk after the last one; SQLite's write lock does that already."""
+        query = select(datasets.c.state).where(datasets.c.id == self.id).with_for_update()
+        return conn.execute(query).scalar_one_or_none() == FINISHED
 
 
 class _Transaction:
@@ -269,6 +267,11 @@ class _Transaction:
             raise
         except SQLAlchemyError as err:
             raise DatasetStoreUnavailable(f"dataset store write failed: {database_reason(err)}") from err
+
+
+def _dialect(conn: Connection) -> Any:
+    """The dialect module whose ``insert`` knows ``ON CONFLICT`` (both databases speak it)."""
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
 
 
 def _stored_row(

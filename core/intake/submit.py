@@ -16,7 +16,7 @@ from core.contracts.result import typed
 from core.errors import ContractError, SubmissionInvalid
 from core.intake.catalog import TopicCatalog
 from core.intake.records import DirectRecord, DirectState, DirectStore, Submitter
-from core.ledger import RoutedTask, SqliteLedger
+from core.ledger import Ledger, RoutedTask
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
 
@@ -26,7 +26,7 @@ DIRECT_PROCESS = "direct"  # the process key and definition they carry (no proce
 
 class DirectIntake:
     def __init__(
-        self, catalog: TopicCatalog, store: DirectStore, ledger: SqliteLedger, publisher: MessagePublisher
+        self, catalog: TopicCatalog, store: DirectStore, ledger: Ledger, publisher: MessagePublisher
     ) -> None:
         self._catalog = catalog
         self._store = store

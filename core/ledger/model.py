@@ -10,6 +10,9 @@ message re-emits it instead of calling the system again. A final state is never 
 While a creator runs a task's handler it holds a *claim*: an owner and a lease that the owner
 renews. A second delivery of the task sees the claim and waits; a claim whose lease ran out
 (its owner died) can be taken over.
+
+A tracker following tracked work on several hosts holds a *lease* on the items it polls
+(owner and until, like a claim), so two trackers never poll the same item at once.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class LedgerEntry:
     claim_until: float | None = None  # epoch seconds: the claim's lease
     routed_at: float | None = None  # epoch seconds: its message was last published (None: not queued)
     origin: str | None = None  # "direct" for a submitted task; None for an engine task
+    lease_owner: str | None = None  # the tracker polling this tracked item now
+    lease_until: float | None = None  # epoch seconds: that lease's end
 
     @property
     def is_direct(self) -> bool:

@@ -1,7 +1,8 @@
 """SQLite ledger (WAL): the embedded default for processes on one host.
 
 Each thread gets its own connection (sqlite3 connections are not shared across threads);
-WAL lets the worker, creator and tracker processes read while one of them writes.
+WAL lets the worker, creator and tracker processes read while one of them writes. SQLite has
+one writer at a time, so every single-statement write below is atomic across processes.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.errors import ConfigError, LedgerError
+from core.errors import LedgerError
 from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
-from core.ledger.schema import COLUMNS, migrate
+from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, truncated
+from core.ledger.sqlite_schema import migrate
 
 OPEN_WAIT_S = 30.0
-_FINALS_SQL = ",".join(f"'{state}'" for state in sorted(FINAL_STATES))  # the states no write may leave
 _CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
 
@@ -46,12 +47,15 @@ class SqliteLedger:
         delay = 0.05
         while True:
             try:
-                migrate(self._conn())
+                migrate(self._conn(), str(self.path))
                 return
             except (sqlite3.Error, LedgerError) as err:
                 self.close()
                 if "locked" not in str(err) or time.monotonic() > deadline:
                     raise LedgerError(f"cannot prepare the ledger at {self.path}: {err}") from err
+            except BaseException:  # a schema newer than this release (ConfigError), or an interrupt
+                self.close()
+                raise
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 
@@ -83,28 +87,13 @@ class SqliteLedger:
     # -- writes -------------------------------------------------------------------------
 
     def record_routed(self, task: RoutedTask) -> LedgerEntry:
-        """Record a routed task; a task seen before keeps its message id and record id.
-
-        The exception is a task whose last round failed: the engine only hands it out again
-        for a retry, so it starts a new round (see the SQL below). A new record is stamped as
-        queued (``routed_at``); a known one keeps its stamp until :meth:`mark_queued`.
-        """
+        """See :meth:`core.ledger.protocol.Ledger.record_routed` (the rule: ``ROUTED_AGAIN_SQL``)."""
         now = _now()
         self._execute(
             "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
             " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
             " created_at, updated_at, routed_at, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(external_task_id) DO UPDATE SET updated_at=excluded.updated_at,"
-            " worker_id=excluded.worker_id, lock_duration_ms=excluded.lock_duration_ms,"
-            # A failed task the engine hands out again (retries left, or an operator retried the
-            # incident) is a new round of work: fresh message id, no stored result or work item, attempts reset.
-            " message_id = CASE WHEN tasks.state = 'failed' THEN excluded.message_id ELSE tasks.message_id END,"
-            " result = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.result END,"
-            " attempts = CASE WHEN tasks.state = 'failed' THEN 0 ELSE tasks.attempts END,"
-            " external_id = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_id END,"
-            " external_url = CASE WHEN tasks.state = 'failed' THEN NULL ELSE tasks.external_url END,"
-            " routed_at = CASE WHEN tasks.state = 'failed' THEN excluded.routed_at ELSE tasks.routed_at END,"
-            " state = CASE WHEN tasks.state = 'failed' THEN 'routed' ELSE tasks.state END",
+            + ROUTED_AGAIN_SQL,
             (
                 task.external_task_id,
                 task.message_id,
@@ -138,7 +127,7 @@ class SqliteLedger:
         """Count a failed attempt; returns the attempts so far."""
         self._execute(
             "UPDATE tasks SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE external_task_id = ?",
-            (error[:2000], _now(), external_task_id),
+            (truncated(error), _now(), external_task_id),
         )
         entry = self.get(external_task_id)
         return entry.attempts if entry else 0
@@ -190,14 +179,35 @@ class SqliteLedger:
 
     def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> bool:
         """Move the task to ``state``; False (and nothing written) when it is already final."""
-        return self._set(external_task_id, state=state, last_error=error[:2000] if error else None)
+        return self._set(external_task_id, state=state, last_error=truncated(error) if error else None)
+
+    def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:
+        """See :meth:`core.ledger.protocol.Ledger.lease_tracked`.
+
+        One ``UPDATE … WHERE rowid IN (SELECT … LIMIT) RETURNING``: SQLite runs it under its
+        single write lock, so the choice and the lease are one atomic step and two trackers
+        (threads or processes on this host) never lease the same item. PostgreSQL needs
+        ``FOR UPDATE SKIP LOCKED`` for the same guarantee (:mod:`core.ledger.postgres`).
+        """
+        if limit <= 0:
+            return []
+        now = time.time()
+        rows = self._execute(
+            "UPDATE tasks SET lease_owner = ?, lease_until = ? WHERE rowid IN ("
+            " SELECT rowid FROM tasks WHERE system = ? AND state = 'tracked' AND external_id IS NOT NULL"
+            " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)"
+            " ORDER BY lease_until IS NOT NULL, lease_until, rowid LIMIT ?)"
+            f" RETURNING {COLUMNS}",
+            (owner, now + lease_s, system, owner, now, limit),
+        ).fetchall()
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.created_at)
 
     def _set(self, external_task_id: str, **fields: object) -> bool:
         fields = {k: (None if v is _CLEAR else v) for k, v in fields.items() if v is not None}
         assignments = ", ".join(f"{name} = ?" for name in fields)
         cursor = self._execute(
             f"UPDATE tasks SET {assignments}, updated_at = ?"
-            f" WHERE external_task_id = ? AND state NOT IN ({_FINALS_SQL})",
+            f" WHERE external_task_id = ? AND state NOT IN ({FINALS_SQL})",
             (*fields.values(), _now(), external_task_id),
         )
         return cursor.rowcount == 1
@@ -230,6 +240,8 @@ class SqliteLedger:
         By rowid (insertion order): the table's own b-tree, so no index and no sort, however
         large the ledger has grown; a dashboard asks every few seconds.
         """
+        if limit <= 0:
+            return []
         sql = f"SELECT {COLUMNS} FROM tasks ORDER BY rowid DESC LIMIT ?"
         return [_entry(row) for row in self._execute(sql, (limit,))]
 
@@ -252,12 +264,3 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
     data["created_at"] = datetime.fromisoformat(data["created_at"])
     data["updated_at"] = datetime.fromisoformat(data["updated_at"])
     return LedgerEntry(**data)
-
-
-def open_ledger(dsn: str) -> SqliteLedger:
-    """Open the ledger named by ``dsn``: ``sqlite:///relative/path`` or ``sqlite:////absolute/path``."""
-    prefix = "sqlite:///"
-    if dsn.startswith(prefix):
-        return SqliteLedger(dsn[len(prefix) :])
-    scheme = dsn.split(":", 1)[0]
-    raise ConfigError(f"unsupported ledger DSN scheme {scheme!r}: use sqlite:///PATH", key="ledger.dsn")

@@ -20,7 +20,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.errors import ExchangerError
-from core.ledger import SqliteLedger, TaskState
+from core.ledger import Ledger, TaskState
 from core.transport.admin import BrokerAdmin, QueueStats
 from core.transport.settings import BrokerSettings
 
@@ -70,7 +70,7 @@ class TrackedWork(Collector):
     the record's creation (the task's first fetch, or its submission).
     """
 
-    def __init__(self, ledger: SqliteLedger, systems: Iterable[str], ttl_s: float = CACHE_S) -> None:
+    def __init__(self, ledger: Ledger, systems: Iterable[str], ttl_s: float = CACHE_S) -> None:
         self._systems = sorted(set(systems))
         self._summary = _Cached(lambda: ledger.oldest_by_system(TaskState.TRACKED), ttl_s)
 

@@ -21,7 +21,7 @@ from api.context import ApiContext
 from core import wiring
 from core.config import AppSettings, load_settings
 from core.intake import DirectIntake, DirectStore, TopicCatalog
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 from core.transport import BrokerSettings
 from core.transport.connection import close_quietly, open_blocking
 from core.transport.serial import SerialPublisher
@@ -77,7 +77,7 @@ class InProcessApi:
     client: TestClient
     settings: AppSettings
     records: DirectStore
-    ledger: SqliteLedger
+    ledger: Ledger
 
     @property
     def broker(self) -> BrokerSettings:

@@ -1,4 +1,4 @@
-"""Makes sure the real RabbitMQ and engines run for integration tests; fails loudly if not."""
+"""Makes sure the real RabbitMQ, PostgreSQL and engines run for integration tests; fails loudly if not."""
 
 from __future__ import annotations
 
@@ -20,13 +20,26 @@ ENGINE_URLS = {
     "operaton": OVERRIDES["operaton"] or "http://127.0.0.1:8081/engine-rest",
 }
 
+# scripts/services.sh's PostgreSQL: port and password are the script's local defaults unless set.
+POSTGRES_PORT = int(os.environ.get("POSTGRES_PORT", "55432"))
+POSTGRES_PASSWORD = os.environ.get("POSTGRES_PASSWORD", "exchanger-local")
+POSTGRES_DSN = f"postgresql://exchanger:{POSTGRES_PASSWORD}@127.0.0.1:{POSTGRES_PORT}/exchanger"
 
-def rabbitmq_answers() -> bool:
+
+def _port_answers(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def rabbitmq_answers() -> bool:
+    return _port_answers(5672)
+
+
+def postgres_answers() -> bool:
+    return _port_answers(POSTGRES_PORT)
 
 
 def engine_answers(name: str) -> bool:
@@ -42,12 +55,18 @@ def ensure_service(name: str) -> None:
     Raises:
         RuntimeError: the script failed; its output is in the message.
     """
-    up = rabbitmq_answers() if name == "rabbitmq" else engine_answers(name)
-    if up:
+    if _answers(name):
         return
     if OVERRIDES.get(name):
         raise RuntimeError(f"{name} at {ENGINE_URLS[name]} (TEST_{name.upper()}_URL) does not answer")
     result = subprocess.run([str(SERVICES), "start", name], capture_output=True, text=True, timeout=900)
-    up = rabbitmq_answers() if name == "rabbitmq" else engine_answers(name)
-    if result.returncode != 0 or not up:
+    if result.returncode != 0 or not _answers(name):
         raise RuntimeError(f"could not start {name} (exit {result.returncode}):\n{result.stderr[-3000:]}")
+
+
+def _answers(name: str) -> bool:
+    if name == "rabbitmq":
+        return rabbitmq_answers()
+    if name == "postgres":
+        return postgres_answers()
+    return engine_answers(name)

@@ -47,6 +47,7 @@ class Suite:
         worker: dict[str, Any] | None = None,
         tracker: dict[str, Any] | None = None,
         api: dict[str, Any] | None = None,
+        ledger: dict[str, Any] | None = None,
     ) -> None:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         general = {
@@ -64,6 +65,7 @@ class Suite:
             "tracker": {"lock_check_interval_s": 0.5, **(tracker or {})},
             "api": api or {},
             "metrics": {"port": 0},  # any free port: the heartbeat names it (metrics_url)
+            "ledger": ledger or {},  # none: SQLite under state_dir
         }
         (self.config_dir / "exchanger.yaml").write_text(yaml.safe_dump(general))
         (self.config_dir / "systems.yaml").write_text(yaml.safe_dump({"systems": systems}))

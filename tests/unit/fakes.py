@@ -23,7 +23,7 @@ from core.contracts import (
 )
 from core.contracts.base import TypedVariable
 from core.errors import PublishError
-from core.ledger import LedgerEntry, RoutedTask, SqliteLedger
+from core.ledger import Ledger, LedgerEntry, RoutedTask
 from core.transport.base import Delivery, OutgoingMessage
 
 # -- the engine -------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def task_message(
 
 
 def route(
-    ledger: SqliteLedger,
+    ledger: Ledger,
     task_id: str = "task-1",
     *,
     system: str = "python",

@@ -16,6 +16,7 @@ from core.datasets import (
     dataset_id_for,
     open_store,
 )
+from core.errors import ConfigError
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ def test_upsert_names_a_missing_key_field(store: DatasetStore) -> None:
 
 
 def test_an_unknown_database_scheme_is_a_config_error() -> None:
-    with pytest.raises(Exception, match="unsupported dataset store DSN scheme 'mysql'"):
+    with pytest.raises(ConfigError, match="scheme 'mysql'"):
         open_store("mysql://host/db")
 
 

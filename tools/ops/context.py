@@ -12,7 +12,7 @@ from core import wiring
 from core.camunda import EngineAdmin
 from core.cli import load_or_exit
 from core.config import AppSettings
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 
 
 @dataclass
@@ -30,7 +30,7 @@ class OpsContext:
     def camunda(self) -> EngineAdmin:
         return wiring.engine_admin(self.settings)
 
-    def ledger(self) -> SqliteLedger:
+    def ledger(self) -> Ledger:
         return wiring.ledger(self.settings)
 
 

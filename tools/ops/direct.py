@@ -20,7 +20,7 @@ from core.contracts.base import validation_problems
 from core.contracts.direct import Submission
 from core.errors import SubmissionInvalid
 from core.intake import DirectIntake, DirectRecord, DirectStore, TopicCatalog
-from core.ledger import SqliteLedger
+from core.ledger import Ledger
 from systems import registry
 
 POLL_INTERVAL_S = 0.2
@@ -30,7 +30,7 @@ POLL_INTERVAL_S = 0.2
 class OpenIntake:
     intake: DirectIntake
     records: DirectStore
-    ledger: SqliteLedger
+    ledger: Ledger
 
 
 @contextmanager
