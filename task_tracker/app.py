@@ -29,6 +29,7 @@ from task_tracker.polling import SystemPoller, load_tracker
 from task_tracker.settle import Settler, tracked_item
 
 HEARTBEAT_NAME = "task_tracker"
+POLL_JITTER = 0.25  # each poll interval ±25 %
 REPLY_CHECK_EVERY_S = 10.0  # how often direct tasks settled without a reply are looked for
 
 
@@ -66,7 +67,9 @@ def run(
     owner = wiring.process_owner()  # this tracker's name on the items it leases to poll
     for name, tracker in trackers.items():
         poller = SystemPoller(name, settings.systems[name], tracker, ledger, settler, owner=owner)
-        runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll)
+        # Jittered: trackers on other hosts would otherwise stay in step, and the one a hair
+        # ahead would lease every new item (an item stays with the tracker that leased it first).
+        runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll, jitter=POLL_JITTER)
         runtime.close_last(poller.release)  # before the ledger closes (closers run in reverse)
     ready = [engine_ready(settings, runtime), connected_check("broker", lambda: runtime.connected)]
     if settings.metrics.enabled:
