@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
 
 from core.camunda import CamundaClient, EngineAdmin
 from core.config.models import AppSettings
@@ -64,3 +66,19 @@ def ledger(settings: AppSettings) -> Ledger:
 def default_worker_id() -> str:
     """Stable per host, so a restarted worker can still settle what it locked before."""
     return f"exchanger-{socket.gethostname()}"
+
+
+def worker_id(settings: AppSettings) -> str:
+    """The engine worker id of this installation's worker; its tracker keeps only those locks.
+
+    Every service of one set reads the same settings, so the worker and its tracker agree.
+    """
+    return settings.worker.worker_id or default_worker_id()
+
+
+def process_owner() -> str:
+    """Unique per process (host, pid, a random tail): the owner of ledger claims and leases.
+
+    Two processes on one host, or a restarted one with a recycled pid, never share it.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -8,17 +8,15 @@ stored result instead of calling the system a second time.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 import traceback
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
 
+from core import wiring
 from core.actions.context import TaskContext
 from core.actions.router import Handler, TaskRouter
 from core.config.models import SystemConfig
@@ -282,7 +280,7 @@ class TaskProcessor:
 
 def claim_owner() -> str:
     """Unique per process: two creators on one host must not take each other's claims."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return wiring.process_owner()
 
 
 def tracked_result(task: TaskMessage, entry: LedgerEntry) -> ResultMessage:

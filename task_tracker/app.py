@@ -29,6 +29,7 @@ from task_tracker.polling import SystemPoller, load_tracker
 from task_tracker.settle import Settler, tracked_item
 
 HEARTBEAT_NAME = "task_tracker"
+POLL_JITTER = 0.25  # each poll interval ±25 %
 REPLY_CHECK_EVERY_S = 10.0  # how often direct tasks settled without a reply are looked for
 
 
@@ -55,17 +56,21 @@ def run(
         n: load_tracker(n, settings.systems[n]) for n in served if settings.systems[n].kind == "tracked"
     }
     direct = DirectSettler(records, ledger, ReplySender(runtime.publisher()))
-    settler, keeper = _settling(client, ledger, trackers, direct)
+    settler, keeper = _settling(client, ledger, trackers, direct, wiring.worker_id(settings))
     logger.info("tracking {} in-flight tasks from the ledger", keeper.rebuild())
     intake = ResultIntake(settler, runtime.publisher(), stop)
     concurrency = settings.tracker.concurrency
     queues = [sent_queue(n) for n in served] + [RESPONSES_QUEUE]
     runtime.consume("results", queues, intake.process, concurrency=concurrency, prefetch=concurrency * 2)
-    runtime.every("locks", settings.tracker.lock_check_interval_s, keeper.extend_due)
+    runtime.every("locks", settings.tracker.lock_check_interval_s, keeper.keep_alive)
     runtime.chore(REPLY_CHECK_EVERY_S, direct.resend_missing_replies)
+    owner = wiring.process_owner()  # this tracker's name on the items it leases to poll
     for name, tracker in trackers.items():
-        poller = SystemPoller(name, settings.systems[name], tracker, ledger, settler)
-        runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll)
+        poller = SystemPoller(name, settings.systems[name], tracker, ledger, settler, owner=owner)
+        # Jittered: trackers on other hosts would otherwise stay in step, and the one a hair
+        # ahead would lease every new item (an item stays with the tracker that leased it first).
+        runtime.every(f"poll-{name}", settings.systems[name].poll_interval_s, poller.poll, jitter=POLL_JITTER)
+        runtime.close_last(poller.release)  # before the ledger closes (closers run in reverse)
     ready = [engine_ready(settings, runtime), connected_check("broker", lambda: runtime.connected)]
     if settings.metrics.enabled:
         runtime.close_last(register(TrackedWork(ledger, trackers)))
@@ -84,12 +89,22 @@ def _own_engine(settings: AppSettings, runtime: ServiceRuntime) -> Engine:
 
 
 def _settling(
-    client: Engine, ledger: Ledger, trackers: dict[str, SystemTracker], direct: DirectSettler
+    client: Engine,
+    ledger: Ledger,
+    trackers: dict[str, SystemTracker],
+    direct: DirectSettler,
+    worker_id: str,
 ) -> tuple[Settler, LockKeeper]:
-    """The settler and the lock keeper, sharing one view of what is gone and what is being settled."""
+    """The settler and the lock keeper, sharing one view of what is gone and what is being settled.
+
+    The keeper extends only the locks of this set's worker (``worker_id``): on several hosts the
+    result queue is shared, so this tracker also settles tracked results of the other set's tasks.
+    """
     settling = Settling()
     gone = GoneTasks(client, ledger, settling, on_cancelled=lambda e: _tell_cancelled(trackers, e))
-    keeper = LockKeeper(client, ledger, tracked_systems=set(trackers), on_gone=gone.task_gone)
+    keeper = LockKeeper(
+        client, ledger, tracked_systems=set(trackers), on_gone=gone.task_gone, worker_id=worker_id
+    )
     settler = Settler(
         client,
         ledger,

@@ -33,7 +33,7 @@ def build_router(settings: AppSettings) -> Router:
 
 def run(settings: AppSettings, stop: threading.Event, transport: Transport | None = None) -> None:
     """Run until ``stop`` is set; then finish publishing what was fetched and close connections."""
-    worker_id = settings.worker.worker_id or wiring.default_worker_id()
+    worker_id = wiring.worker_id(settings)
     router = build_router(settings)
     logger.info("routing table:\n{}", render_table(router.table()))
     transport = wiring.transport(settings, transport)

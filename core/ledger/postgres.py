@@ -181,6 +181,11 @@ class PostgresLedger:
         )
         return sorted((_entry(row) for row in rows), key=lambda entry: entry.created_at)
 
+    def release_tracked(self, owner: str) -> int:
+        return self._count(
+            "UPDATE tasks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = %s", (owner,)
+        )
+
     def _set(self, external_task_id: str, **fields: object) -> bool:
         """One guarded UPDATE: a task in a final state matches nothing, also when a race put it there."""
         values = {

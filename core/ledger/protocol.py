@@ -80,6 +80,10 @@ class Ledger(Protocol):
         """
         ...
 
+    def release_tracked(self, owner: str) -> int:
+        """End every lease ``owner`` holds (its tracker stops), so another tracker takes them at once."""
+        ...
+
     # -- reads --------------------------------------------------------------------------
 
     def get(self, external_task_id: str) -> LedgerEntry | None: ...

@@ -202,6 +202,13 @@ class SqliteLedger:
         ).fetchall()
         return sorted((_entry(row) for row in rows), key=lambda entry: entry.created_at)
 
+    def release_tracked(self, owner: str) -> int:
+        """End every lease ``owner`` holds; returns how many it held."""
+        cursor = self._execute(
+            "UPDATE tasks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+        )
+        return cursor.rowcount
+
     def _set(self, external_task_id: str, **fields: object) -> bool:
         fields = {k: (None if v is _CLEAR else v) for k, v in fields.items() if v is not None}
         assignments = ", ".join(f"{name} = ?" for name in fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
 
@@ -12,9 +13,13 @@ from core.retry import Backoff
 
 
 def run_every(
-    name: str, interval_s: float, step: Callable[[], object], stop: threading.Event
+    name: str, interval_s: float, step: Callable[[], object], stop: threading.Event, jitter: float = 0.0
 ) -> threading.Thread:
-    """Start a daemon thread running ``step`` every ``interval_s``; a failing step never ends it."""
+    """Start a daemon thread running ``step`` every ``interval_s``; a failing step never ends it.
+
+    ``jitter`` (a fraction) spreads each wait by up to that much either way, so loops with equal
+    intervals in other processes do not stay in step.
+    """
 
     def body() -> None:
         backoff = Backoff(1.0, 60.0)
@@ -22,7 +27,7 @@ def run_every(
             try:
                 step()
                 backoff.reset()
-                wait = interval_s
+                wait = interval_s * (1 + random.uniform(-jitter, jitter))
             except CamundaUnavailable as err:
                 wait = backoff.next_delay()
                 logger.warning("{}: engine unavailable, next try in {:.1f}s: {}", name, wait, err)

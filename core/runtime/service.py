@@ -55,7 +55,7 @@ class ServiceRuntime:
         self._heartbeat = heartbeat
         self._timeout_s = shutdown_timeout_s
         self._intakes: list[_Intake] = []
-        self._loops: list[tuple[str, float, Callable[[], object]]] = []
+        self._loops: list[tuple[str, float, Callable[[], object], float]] = []
         self._threads: list[threading.Thread] = []
         self._chores: list[_Chore] = []
         self._closers: list[Callable[[], object]] = []
@@ -87,9 +87,11 @@ class ServiceRuntime:
         consumer = self._transport.consumer(queues, hand_over, prefetch=prefetch, name=f"{self.name}:{label}")
         self._intakes.append(_Intake(consumer, pool))
 
-    def every(self, label: str, interval_s: float, step: Callable[[], object]) -> None:
-        """A background loop on its own thread (engine outages back off)."""
-        self._loops.append((label, interval_s, step))
+    def every(
+        self, label: str, interval_s: float, step: Callable[[], object], *, jitter: float = 0.0
+    ) -> None:
+        """A background loop on its own thread (engine outages back off; ``jitter``: see run_every)."""
+        self._loops.append((label, interval_s, step, jitter))
 
     def chore(self, every_s: float, step: Callable[[], object], *, at_stop: bool = False) -> None:
         """Something short the main thread does every ``every_s`` seconds, beside the heartbeat."""
@@ -110,7 +112,9 @@ class ServiceRuntime:
         try:
             for intake in self._intakes:
                 intake.consumer.start()
-            self._threads = [run_every(label, every, step, self.stop) for label, every, step in self._loops]
+            self._threads = [
+                run_every(label, every, step, self.stop, jitter) for label, every, step, jitter in self._loops
+            ]
             logger.info("{} running", self.name)
             (main or (lambda: self.beat_until_stopped(status)))()
         finally:

@@ -507,6 +507,20 @@ class LedgerContract:
 
         assert ledger.lease_tracked("a", "bitrix24", 5, lease_s=30) == []
 
+    def test_a_stopping_tracker_releases_only_its_own_leases(self, ledger: Ledger) -> None:
+        for task in ("t-1", "t-2", "t-3"):
+            tracked(ledger, task)
+        ledger.lease_tracked("a", "bitrix24", 2, lease_s=30)
+        ledger.lease_tracked("b", "bitrix24", 2, lease_s=30)
+
+        assert ledger.release_tracked("a") == 2
+        assert ledger.release_tracked("a") == 0
+
+        # a's items go to the next tracker at once; b keeps its own
+        assert [e.external_task_id for e in ledger.lease_tracked("c", "bitrix24", 5, 30)] == ["t-1", "t-2"]
+        stored = ledger.get("t-3")
+        assert stored is not None and stored.lease_owner == "b"
+
     def test_trackers_racing_for_leases_never_share_an_item(
         self, ledger: Ledger, open_handle: OpenHandle
     ) -> None:

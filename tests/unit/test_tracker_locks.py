@@ -276,3 +276,87 @@ def test_an_engine_outage_while_asking_its_history_keeps_the_lock_for_later(rig:
     rig.keeper.extend_due()
     assert rig.ledger.get("t-1").state is TaskState.CANCELLED  # type: ignore[union-attr]
     assert len(rig.gone) == 1
+
+
+# -- several sets of services on one ledger: each tracker keeps its own worker's locks -----------------
+
+
+def own_keeper(rig: Rig, worker_id: str = "worker-A") -> LockKeeper:
+    """A keeper for the set whose worker is ``worker_id``, sharing the rig's engine and ledger."""
+    return LockKeeper(
+        rig.client,
+        rig.ledger,
+        tracked_systems={"bitrix24"},
+        on_gone=lambda task_id, reason: None,
+        worker_id=worker_id,
+        clock=rig.clock,
+    )
+
+
+def test_a_keeper_takes_up_only_the_tasks_its_own_worker_fetched(rig: Rig) -> None:
+    # Given tracked tasks fetched by worker A and by worker B
+    mine, theirs = rig.tracked("t-a", worker="worker-A"), rig.tracked("t-b", worker="worker-B")
+    keeper = own_keeper(rig)
+
+    # When set A's keeper rebuilds, and is handed both (the result queue is shared)
+    assert keeper.rebuild() == 1
+    keeper.add(theirs, due_now=True)
+    keeper.add(mine, due_now=True)
+    keeper.extend_due()
+
+    # Then only worker A's lock is extended, in worker A's name
+    assert rig.extensions() == [("t-a", "worker-A", 600_000)]
+
+
+def test_a_task_of_its_worker_that_another_tracker_settled_is_taken_up_on_the_next_pass(rig: Rig) -> None:
+    # Given set A's keeper running, and then a task of worker A tracked through set B's tracker
+    keeper = own_keeper(rig)
+    keeper.keep_alive()
+    rig.tracked("t-1", worker="worker-A")
+
+    # When A's keeper makes its next pass
+    keeper.keep_alive()
+
+    # Then it finds the task in the ledger and extends its lock at once
+    assert rig.extensions() == [("t-1", "worker-A", 600_000)]
+
+
+def test_a_task_the_other_sets_worker_fetched_again_is_let_go(rig: Rig) -> None:
+    # Given set A keeping the lock of a task its worker fetched
+    keeper = own_keeper(rig)
+    rig.tracked("t-1", worker="worker-A")
+    keeper.keep_alive()
+    assert len(keeper) == 1
+
+    # When the lock ran out and worker B fetched the task again (the ledger records worker B)
+    route(rig.ledger, "t-1", system="bitrix24", worker_id="worker-B", lock_duration_ms=600_000)
+    rig.clock.advance(300)
+    keeper.keep_alive()
+
+    # Then set A no longer extends it, and set B's keeper does, in worker B's name
+    assert len(keeper) == 0 and rig.extensions() == [("t-1", "worker-A", 600_000)]
+    other = own_keeper(rig, "worker-B")
+    other.keep_alive()
+    assert rig.extensions()[-1] == ("t-1", "worker-B", 600_000)
+
+
+def test_a_lost_lock_is_not_taken_up_again_until_its_task_comes_back(rig: Rig) -> None:
+    # Given a lock the engine says another worker holds
+    keeper = own_keeper(rig)
+    entry = rig.tracked("t-1", worker="worker-A")
+    keeper.keep_alive()
+    rig.client.on("extend_lock", CamundaConflict(400, "BadUserRequestException", "locked by worker-Z"))
+    rig.clock.advance(300)
+    keeper.keep_alive()
+    calls = len(rig.extensions())
+    assert calls == 2 and len(keeper) == 0
+
+    # When later passes find it still tracked in the ledger
+    rig.clock.advance(600)
+    keeper.keep_alive()
+    keeper.keep_alive()
+
+    # Then nobody asks the engine again, until the task is handed back (a re-emitted tracked result)
+    assert len(rig.extensions()) == calls and len(keeper) == 0
+    keeper.add(entry, due_now=True)
+    assert len(keeper) == 1

@@ -23,7 +23,7 @@ from core.errors import ConfigError
 from core.ledger import SqliteLedger, TaskState
 from core.tracking import FinalOutcome, TrackedItem
 from systems import registry
-from task_tracker.polling import SystemPoller, load_tracker
+from task_tracker.polling import LEASE_INTERVALS, MIN_LEASE_S, SystemPoller, lease_seconds, load_tracker
 from task_tracker.settle import Settler
 from tests.unit.fakes import FakeCamunda, route
 
@@ -69,8 +69,21 @@ class Rig:
         self.tracker = FakeTracker()
         self.settler = RecordingSettler()
 
-    def poller(self, settler: object | None = None) -> SystemPoller:
-        return SystemPoller("bitrix24", CONFIG, self.tracker, self.ledger, settler or self.settler)  # type: ignore[arg-type]
+    def poller(self, settler: object | None = None, *, owner: str = "tracker-A") -> SystemPoller:
+        return SystemPoller(
+            "bitrix24",
+            CONFIG,
+            self.tracker,
+            self.ledger,
+            settler or self.settler,  # type: ignore[arg-type]
+            owner=owner,
+        )
+
+    def polled(self) -> list[str]:
+        """The items asked about since the last call, in order."""
+        asked = [item.external_task_id for batch in self.tracker.batches for item in batch]
+        self.tracker.batches.clear()
+        return asked
 
     def tracked(self, task_id: str, *, worker: str = "worker-A", stored: TaskRef | None = None) -> None:
         """A task the creator handed to Bitrix24, with the tracked result it stored."""
@@ -210,6 +223,85 @@ def test_a_finished_item_is_completed_in_the_engine_through_the_settler(rig: Rig
     rig.tracker.batches.clear()
     rig.poller(Settler(client, rig.ledger)).poll()
     assert rig.tracker.batches == []
+
+
+# -- several trackers on one ledger: leases ----------------------------------------------------------
+
+
+def test_one_tracker_alone_polls_every_item_once_each_round(rig: Rig) -> None:
+    for n in range(5):
+        rig.tracked(f"t-{n}")
+    poller = rig.poller()
+
+    for _ in range(3):
+        poller.poll()
+        assert sorted(rig.polled()) == [f"t-{n}" for n in range(5)]
+
+
+def test_two_trackers_never_poll_the_same_item_and_new_items_go_to_whoever_polls_next(rig: Rig) -> None:
+    # Given three tracked items, and trackers A and B on one ledger
+    for n in range(3):
+        rig.tracked(f"t-{n}")
+    first, second = rig.poller(owner="tracker-A"), rig.poller(owner="tracker-B")
+
+    # When A polls, then B
+    first.poll()
+    assert rig.polled() == ["t-0", "t-1", "t-2"]
+    second.poll()
+    # Then B leaves A's items alone while A's leases live
+    assert rig.polled() == []
+
+    # When two more items become tracked, B polls first, then A
+    rig.tracked("t-3")
+    rig.tracked("t-4")
+    second.poll()
+    first.poll()
+
+    # Then each polls its own, none twice
+    by_owner = {
+        e.external_task_id: e.lease_owner for e in rig.ledger.in_states("bitrix24", [TaskState.TRACKED])
+    }
+    assert by_owner == {
+        "t-0": "tracker-A",
+        "t-1": "tracker-A",
+        "t-2": "tracker-A",
+        "t-3": "tracker-B",
+        "t-4": "tracker-B",
+    }
+    assert sorted(rig.polled()) == [f"t-{n}" for n in range(5)]
+
+
+def test_a_stopping_tracker_releases_its_items_to_the_other_at_once(rig: Rig) -> None:
+    for n in range(3):
+        rig.tracked(f"t-{n}")
+    first, second = rig.poller(owner="tracker-A"), rig.poller(owner="tracker-B")
+    first.poll()
+    rig.polled()
+
+    first.release()
+    second.poll()
+
+    assert rig.polled() == ["t-0", "t-1", "t-2"]
+
+
+def test_a_dead_trackers_items_come_back_once_its_leases_run_out(rig: Rig) -> None:
+    # Given tracker A polled with leases that have run out (it died a lease ago)
+    rig.tracked("t-1")
+    dead = rig.poller(owner="tracker-A")
+    dead.lease_s = -1.0
+    dead.poll()
+    rig.polled()
+
+    # When B polls
+    rig.poller(owner="tracker-B").poll()
+
+    # Then B polls A's item
+    assert rig.polled() == ["t-1"]
+
+
+def test_the_lease_outlives_a_few_poll_intervals_and_never_less_than_the_minimum() -> None:
+    assert lease_seconds(SystemConfig(kind="tracked", poll_interval_s=30)) == LEASE_INTERVALS * 30
+    assert lease_seconds(SystemConfig(kind="tracked", poll_interval_s=0.5)) == MIN_LEASE_S
 
 
 # -- loading trackers ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class TaskRecord:
     checklist: list[dict[str, Any]] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     close_at: float | None = None
+    reads: list[float] = field(default_factory=list)  # when a list by ID returned it (status polls)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything about the task, for the control API."""
@@ -42,6 +43,7 @@ class TaskRecord:
             "checklist": list(self.checklist),
             "results": list(self.results),
             "closeAt": self.close_at,
+            "reads": list(self.reads),
         }
 
 

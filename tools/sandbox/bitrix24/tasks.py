@@ -171,6 +171,9 @@ def task_list(call: Call, params: dict[str, Any]) -> Answer:
         rows.sort(key=partial(_order_key, field=str(field).upper()), reverse=descending)
     select = as_list(lookup(params, "select"))
     found = page(rows, lookup(params, "start"))
+    if "ID" in conditions:  # a status poll (a tracker asks for its items by id): note when each was read
+        for task in found.result:
+            task.reads.append(call.now)
     return Answer({"tasks": [render(t, select) for t in found.result]}, found.total, found.next)
 
 
