@@ -26,12 +26,13 @@ class Executions:
 
 
 def executions(engine: EngineAdmin, links: InstanceLinks, limit: int) -> Executions:
-    """Running instances first, then suspended ones (they wait for Resume), newest first in each."""
+    """Suspended instances first (each waits for an operator's Resume), then running ones, newest
+    first in each: with more running instances than fit, a paused one must not drop off the list."""
     running = operations.list_executions(engine, ExecutionFilters(state="running"), PageRequest(limit=limit))
     suspended = operations.list_executions(
         engine, ExecutionFilters(state="suspended"), PageRequest(limit=limit)
     )
-    rows = [_execution(item, links) for item in [*running.items, *suspended.items]][:limit]
+    rows = [_execution(item, links) for item in [*suspended.items, *running.items]][:limit]
     listing = Listing[ExecutionView](items=rows, total=running.total + suspended.total)
     return Executions(listing, running.total, suspended.total)
 

@@ -15,7 +15,7 @@ from api.dashboard.metrics_source import MetricsRead, MetricsSource
 from api.dashboard.models import MetricsTarget, QueueView
 from api.dashboard.queues import QueueReader
 from api.dashboard.readings import SystemNumbers
-from api.dashboard.snapshot import SnapshotBuilder
+from api.dashboard.snapshot import ROWS, SnapshotBuilder
 from core.camunda import EngineAdmin
 from core.config import AppSettings
 from core.config.models import SystemConfig
@@ -226,12 +226,12 @@ def test_a_snapshot_shows_every_section(ledger: SqliteLedger) -> None:
 
     executions = snapshot.executions
     assert [(e.id, e.state) for e in executions.items] == [
+        ("paused-1", "suspended"),  # first: it waits for an operator
         ("run-0", "running"),
         ("run-1", "running"),
         ("run-2", "running"),
-        ("paused-1", "suspended"),
     ]
-    assert executions.total == 4 and executions.items[0].business_key == "bk-run-0"
+    assert executions.total == 4 and executions.items[1].business_key == "bk-run-0"
 
     recent = [(row.external_task_id, row.state) for row in snapshot.recent.items]
     assert recent[0] == ("py-1", "completed") and len(recent) == 5
@@ -275,3 +275,12 @@ def test_a_bug_in_one_source_is_shown_as_a_failed_section(ledger: SqliteLedger) 
     assert snapshot.metrics_error == "reading the metrics failed (see the API's log)"
     assert all(not view.has_data for view in snapshot.systems)
     assert snapshot.counts.tasks_per_min is None and snapshot.counts.running == 3
+
+
+def test_a_paused_execution_stays_listed_when_more_are_running_than_fit(ledger: SqliteLedger) -> None:
+    engine = Engine()
+    engine.running = [history_row(f"run-{n}", "orders", "ACTIVE") for n in range(ROWS + 5)]
+    snapshot = builder(ledger, engine, Queues(), Metrics()).build()
+    items = snapshot.executions.items
+    assert len(items) == ROWS and (items[0].id, items[0].state) == ("paused-1", "suspended")
+    assert snapshot.executions.total == ROWS + 6
