@@ -17,7 +17,11 @@ from universal_worker.routing import render_table
 
 @click.command(name="universal_worker")
 @common_options
-@click.option("--worker-id", help="workerId for fetchAndLock [exchanger-<hostname>]")
+@click.option(
+    "--worker-id",
+    help="workerId for fetchAndLock [exchanger-<hostname>]; the tracker keeps only this id's locks"
+    " and reads it from worker.worker_id / WORKER_ID, so set it there rather than here",
+)
 @click.option("--max-tasks", type=int, help="most tasks one fetchAndLock may lock [100]")
 @click.option("--print-routing", is_flag=True, help="print the effective routing table and exit")
 def main(
