@@ -21,6 +21,7 @@ def broker_settings(settings: AppSettings) -> BrokerSettings:
     broker = settings.rabbitmq
     return BrokerSettings(
         url=broker.url.get_secret_value(),
+        failover=broker.failover,
         prefix=broker.prefix,
         queue_type=broker.queue_type,
         heartbeat_s=broker.heartbeat_s,

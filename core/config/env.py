@@ -14,6 +14,7 @@ ENV_KEYS: dict[str, str] = {
     "RABBITMQ_URL": "rabbitmq.url",
     "EXCHANGER_PREFIX": "rabbitmq.prefix",
     "RABBITMQ_QUEUE_TYPE": "rabbitmq.queue_type",
+    "RABBITMQ_FAILOVER": "rabbitmq.failover",
     "LEDGER_DSN": "ledger.dsn",
     "LOG_FORMAT": "logging.format",
     "LOG_LEVEL": "logging.level",

@@ -49,13 +49,15 @@ class CamundaConfig(Strict):
 
 
 class BrokerConfig(Strict):
+    # One node, or a cluster's nodes separated by commas (tried in order, or at random: failover).
     url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/%2F")
+    failover: Literal["in_order", "random"] = "in_order"
     prefix: str = ""
     queue_type: Literal["classic", "quorum"] = "classic"
     heartbeat_s: int = Field(30, ge=0)
 
     def display_url(self) -> str:
-        return redact_url(self.url.get_secret_value())
+        return ",".join(redact_url(url.strip()) for url in self.url.get_secret_value().split(","))
 
 
 class LedgerConfig(Strict):

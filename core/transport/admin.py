@@ -130,7 +130,7 @@ class BrokerAdmin:
 
     def _list(self, kind: str) -> list[str]:
         """Names of all queues or exchanges on the virtual host, from the management API."""
-        parts = urlsplit(self._settings.url)
+        parts = urlsplit(self._settings.urls[0])
         auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
         url = f"{self._management_url}/api/{kind}/{quote(self._settings.vhost, safe='')}?columns=name"
         try:

@@ -65,25 +65,35 @@ class ConfirmChannel:
         return self._lost
 
     def open(self) -> None:
-        """Connect, open the channel and switch on confirms.
+        """Connect to the first node that answers, open the channel and switch on confirms.
 
         Raises:
-            BrokerUnavailable: the broker cannot be reached within the connect timeout.
+            BrokerUnavailable: no node can be reached within the connect timeout (each named).
         """
+        failures: list[str] = []
+        reason: BaseException | None = None
+        for node in self._settings.nodes():
+            reason = self._open_on(node)
+            if reason is None:
+                return
+            failures.append(f"cannot connect to {node.redacted_url}: {describe(reason)}")
+        raise BrokerUnavailable("; ".join(failures)) from reason
+
+    def _open_on(self, node: BrokerSettings) -> BaseException | None:
+        """Open on one node; None when ready, else why not (the connection is closed again)."""
         self._lost, self._ready, self._sent, self._next_tag = None, False, {}, 1
         self._connection = pika.SelectConnection(
-            connection_parameters(self._settings, self._connection_name),
+            connection_parameters(node, self._connection_name),
             on_open_callback=self._on_connection_open,
             on_open_error_callback=self._on_connection_closed,
             on_close_callback=self._on_connection_closed,
         )
         self._run_until(lambda: self._ready or self._lost is not None, self._settings.connect_timeout_s * 2)
-        if not self._ready:
-            reason = self._lost or TimeoutError("connection did not open in time")
-            self.close()
-            raise BrokerUnavailable(
-                f"cannot connect to {self._settings.redacted_url}: {describe(reason)}"
-            ) from reason
+        if self._ready:
+            return None
+        reason = self._lost or TimeoutError("connection did not open in time")
+        self.close()
+        return reason
 
     def publish(self, exchange: str, routing_key: str, body: bytes, properties: Any, mandatory: bool) -> int:
         """Write one message (no waiting) and return its delivery tag.

@@ -26,7 +26,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def connection_parameters(settings: BrokerSettings, connection_name: str) -> pika.URLParameters:
-    """pika parameters for one connection; ``connection_name`` shows in the management UI."""
+    """pika parameters for one connection to one node (``settings.nodes()`` gives each node's);
+    ``connection_name`` shows in the management UI."""
     params = pika.URLParameters(settings.url)
     params.heartbeat = settings.heartbeat_s
     params.socket_timeout = settings.connect_timeout_s
@@ -43,17 +44,23 @@ def connection_parameters(settings: BrokerSettings, connection_name: str) -> pik
 
 
 def open_blocking(settings: BrokerSettings, connection_name: str) -> Any:
-    """Open a ``BlockingConnection`` owned by the calling thread.
+    """Open a ``BlockingConnection`` owned by the calling thread, to the first node that answers.
 
     Raises:
-        BrokerUnavailable: the broker cannot be reached or refused the login.
+        BrokerUnavailable: no node can be reached or each refused the login (every reason named).
     """
-    try:
-        connection = pika.BlockingConnection(connection_parameters(settings, connection_name))
-    except (pika.exceptions.AMQPError, *CONNECTION_ERRORS) as err:
-        raise BrokerUnavailable(f"cannot connect to {settings.redacted_url}: {describe(err)}") from err
-    logger.debug("connected to {} as {}", settings.redacted_url, connection_name)
-    return connection
+    failures: list[str] = []
+    last: BaseException | None = None
+    for node in settings.nodes():
+        try:
+            connection = pika.BlockingConnection(connection_parameters(node, connection_name))
+        except (pika.exceptions.AMQPError, *CONNECTION_ERRORS) as err:
+            failures.append(f"cannot connect to {node.redacted_url}: {describe(err)}")
+            last = err
+            continue
+        logger.debug("connected to {} as {}", node.redacted_url, connection_name)
+        return connection
+    raise BrokerUnavailable("; ".join(failures)) from last
 
 
 def close_quietly(connection: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -10,6 +11,7 @@ from core.errors import ConfigError
 from core.redact import redact_url
 
 QueueType = Literal["classic", "quorum"]
+Failover = Literal["in_order", "random"]
 
 _QUEUE_TYPES = ("classic", "quorum")
 
@@ -23,7 +25,10 @@ class BrokerSettings:
     ``repr``/``str``.
     """
 
+    #: One node's URL, or several nodes of a cluster separated by commas: a connection tries
+    #: them in order (or in a random order, ``failover="random"``) until one answers.
     url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    failover: Failover = "in_order"
     prefix: str = ""
     queue_type: QueueType = "classic"
     heartbeat_s: int = 30
@@ -36,9 +41,14 @@ class BrokerSettings:
     ca_file: str | None = None
 
     def __post_init__(self) -> None:
-        scheme = urlsplit(self.url).scheme
-        if scheme not in ("amqp", "amqps"):
-            raise ConfigError(f"broker url must start with amqp:// or amqps://, got {scheme!r}", key="url")
+        for url in self.urls:
+            scheme = urlsplit(url).scheme
+            if scheme not in ("amqp", "amqps"):
+                raise ConfigError(
+                    f"broker url must start with amqp:// or amqps://, got {scheme!r}", key="url"
+                )
+        if self.failover not in ("in_order", "random"):
+            raise ConfigError("failover must be in_order or random", key="failover")
         if self.queue_type not in _QUEUE_TYPES:
             raise ConfigError(f"queue_type must be one of {_QUEUE_TYPES}", key="queue_type")
         if self.prefix.startswith("amq."):
@@ -51,6 +61,18 @@ class BrokerSettings:
         if self.reconnect_max_s < self.reconnect_min_s:
             raise ConfigError("reconnect_max_s must be >= reconnect_min_s", key="reconnect_max_s")
 
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every node's URL, as configured (one for a single broker)."""
+        return tuple(part.strip() for part in self.url.split(",") if part.strip()) or ("",)
+
+    def nodes(self) -> list[BrokerSettings]:
+        """These settings once per node, in the order a connection should try them."""
+        nodes = [replace(self, url=url) for url in self.urls]
+        if self.failover == "random" and len(nodes) > 1:
+            random.shuffle(nodes)  # spreads the services' connections over the cluster
+        return nodes
+
     def name(self, base: str) -> str:
         """The broker-side name of exchange or queue ``base``; the default exchange stays ``""``."""
         return f"{self.prefix}{base}" if base else ""
@@ -58,17 +80,17 @@ class BrokerSettings:
     @property
     def redacted_url(self) -> str:
         """The URL with its password masked, for logs and error messages."""
-        return redact_url(self.url)
+        return ",".join(redact_url(url) for url in self.urls)
 
     @property
     def host(self) -> str:
-        """Host name from the URL (for the management API and TLS server name)."""
-        return urlsplit(self.url).hostname or "localhost"
+        """Host name from the (first node's) URL: the management API and the TLS server name."""
+        return urlsplit(self.urls[0]).hostname or "localhost"
 
     @property
     def vhost(self) -> str:
-        """Virtual host from the URL path; ``/`` when the path is empty."""
-        path = urlsplit(self.url).path
+        """Virtual host from the (first node's) URL path; ``/`` when the path is empty."""
+        path = urlsplit(self.urls[0]).path
         return unquote(path[1:]) if len(path) > 1 else "/"
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 
@@ -363,3 +364,37 @@ def test_stop_intake_takes_no_new_deliveries_while_in_flight_work_finishes(setti
 
     assert [d.message_id for d in handler.deliveries] == ["m0"]
     assert queue_depth(settings, "sysa.queue") == 1  # m1 waits; m0 was acked, not requeued
+
+
+# -- several nodes ---------------------------------------------------------------------------------------
+
+
+def test_a_node_that_does_not_answer_is_skipped_for_the_next_one(broker_settings: BrokerSettings) -> None:
+    # Given the first node of the list down (nothing listens there) and the real broker second
+    dead = "amqp://guest:guest@127.0.0.1:1/%2F"
+    settings = replace(broker_settings, url=f"{dead},{broker_settings.url}")
+    RabbitTransport(settings).declare(TOPOLOGY)
+    got = Collector()
+    consumer = Consumer(settings, ["sysa.queue"], got, prefetch=5)
+    consumer.start()
+    try:
+        wait_until(lambda: consumer.is_connected, what="the consumer to connect through the second node")
+        # When a message is published and an admin call is made through the same list
+        with Publisher(settings, "test-failover") as publisher:
+            publisher.publish(TASKS_EXCHANGE, "sysa", b'{"n": 1}', message_id="m-failover")
+        # Then both reached the broker: the message is consumed
+        (delivery,) = got.wait_for(1)
+        assert delivery.message_id == "m-failover" and delivery.body == b'{"n": 1}'
+        assert queue_consumers(settings, "sysa.queue") == 1
+    finally:
+        consumer.stop(timeout=1)
+
+
+def test_when_no_node_answers_the_error_names_each_without_passwords() -> None:
+    settings = isolated_settings(
+        url="amqp://guest:s3cret@127.0.0.1:1/%2F,amqp://guest:s3cret@127.0.0.1:2/%2F"
+    )
+    with pytest.raises(BrokerUnavailable) as raised, Publisher(settings, "test-no-node") as publisher:
+        publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m-none")
+    message = str(raised.value)
+    assert "127.0.0.1:1" in message and "127.0.0.1:2" in message and "s3cret" not in message

@@ -544,6 +544,7 @@ def test_every_documented_variable_lands_on_a_real_setting(config_dir: Path) -> 
         "RABBITMQ_URL": f"amqp://u:{secret('amqp')}@mq/%2F",
         "EXCHANGER_PREFIX": "prod.",
         "RABBITMQ_QUEUE_TYPE": "quorum",
+        "RABBITMQ_FAILOVER": "random",
         "LEDGER_DSN": "sqlite:////tmp/l.db",
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "WARNING",
