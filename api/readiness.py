@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.camunda import EngineAdmin
-from core.metrics.checks import connected_check, heartbeat_check, probe_check
+from core.metrics.checks import connected_check, engine_check, heartbeat_check
 from core.metrics.server import ReadyCheck
 
 
@@ -17,7 +17,7 @@ def api_checks(
     engine: EngineAdmin, broker_connected: Callable[[], bool], heartbeat: Path, heartbeat_max_age_s: float
 ) -> list[ReadyCheck]:
     return [
-        probe_check("engine", engine.version),  # cached a few seconds: probes never load the engine
+        engine_check(engine.version),  # cached a few seconds: probes never load the engine
         connected_check("broker", broker_connected),
         heartbeat_check(heartbeat, heartbeat_max_age_s),
     ]

@@ -17,8 +17,9 @@ from core.metrics.checks import probe_check
 from core.metrics.collectors import LedgerStates, QueueDepths, register
 from core.metrics.expose import engine_ready, serve_metrics
 from core.runtime import ServiceRuntime
+from core.transport.admin import QueueGauge
 from core.transport.base import Transport
-from universal_worker.backpressure import Backpressure, QueueGauge
+from universal_worker.backpressure import Backpressure
 from universal_worker.dispatch import Dispatcher
 from universal_worker.loop import FetchLoop
 from universal_worker.plan import Planner

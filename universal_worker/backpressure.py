@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from loguru import logger
 
 from core.config.models import SystemConfig
-from core.errors import BrokerError
-from core.transport.admin import BrokerAdmin, QueueStats
-from core.transport.settings import BrokerSettings
+from core.transport.admin import QueueStats
 from core.transport.topology import system_queue
 
 START_SHARE = 0.5  # start each task within half its lock; the other half is for running it
@@ -47,29 +45,6 @@ class _Sample:
 class _Drain:
     last: _Sample | None = None
     rate: float | None = None  # tasks per second the consumers take off the queue
-
-
-class QueueGauge:
-    """Queue depth and consumers over one AMQP connection, opened on first use, on one thread."""
-
-    def __init__(self, settings: BrokerSettings, name: str) -> None:
-        self._settings = settings
-        self._name = name
-        self._admin: BrokerAdmin | None = None
-
-    def __call__(self, queue: str) -> QueueStats | None:
-        try:
-            if self._admin is None:
-                self._admin = BrokerAdmin(self._settings, connection_name=self._name)
-            return self._admin.queue_stats(queue)
-        except BrokerError:
-            self.close()  # reconnect on the next call
-            raise
-
-    def close(self) -> None:
-        if self._admin is not None:
-            self._admin.close()
-            self._admin = None
 
 
 class Backpressure:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from api.dashboard.models import QueueRole, QueueView
-from core.errors import ExchangerError
-from core.transport.admin import BrokerAdmin, QueueStats
+from core.transport.admin import QueueGauge, QueueStats
 from core.transport.settings import BrokerSettings
 from core.transport.topology import ERRORS_QUEUE, INTAKE_QUEUE, RESPONSES_QUEUE, UNROUTED_QUEUE, Topology
 
@@ -34,20 +33,13 @@ def queue_role(name: str) -> QueueRole:
 
 class QueueReader:
     def __init__(self, broker: BrokerSettings, topology: Topology) -> None:
-        self._broker = broker
         self._topology = topology
-        self._admin: BrokerAdmin | None = None
+        self._gauge = QueueGauge(broker, "exchanger-dashboard")
 
     def read(self) -> list[QueueView]:
-        """Every main queue in declaration order; raises ExchangerError when the broker fails."""
-        try:
-            if self._admin is None:
-                self._admin = BrokerAdmin(self._broker, connection_name="exchanger-dashboard")
-            stats = {name: self._admin.queue_stats(name) for name in self._topology.queue_names()}
-        except ExchangerError:
-            self.close()  # a new connection on the next tick
-            raise
-        return self._views(stats)
+        """Every main queue in declaration order; raises BrokerError when the broker fails
+        (a new connection on the next tick)."""
+        return self._views({name: self._gauge(name) for name in self._topology.queue_names()})
 
     def _views(self, stats: dict[str, QueueStats | None]) -> list[QueueView]:
         retrying: defaultdict[str, int] = defaultdict(int)
@@ -71,6 +63,4 @@ class QueueReader:
         ]
 
     def close(self) -> None:
-        if self._admin is not None:
-            self._admin.close()
-            self._admin = None
+        self._gauge.close()

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from core.camunda.settings import CamundaSettings
+from core.dsn import SQLITE_PREFIX, sqlite_path
 from core.redact import redact_url
 
 
@@ -261,7 +262,6 @@ class AppSettings(Strict):
     def datasets_dsn(self) -> str:
         """Datasets live in the ledger's database family: an SQLite file beside it, or its PostgreSQL."""
         ledger = self.ledger_dsn()
-        if ledger.startswith("sqlite:///"):
-            beside = Path(ledger[len("sqlite:///") :]).parent
-            return f"sqlite:///{beside / 'datasets.sqlite3'}"
+        if ledger.startswith(SQLITE_PREFIX):
+            return f"{SQLITE_PREFIX}{Path(sqlite_path(ledger)).parent / 'datasets.sqlite3'}"
         return ledger

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 
 from core.errors import ExchangerError
 from core.ledger import Ledger, TaskState
-from core.transport.admin import BrokerAdmin, QueueStats
+from core.transport.admin import QueueGauge, QueueStats
 from core.transport.settings import BrokerSettings
 
 T = TypeVar("T")
@@ -101,26 +101,18 @@ class QueueDepths(Collector):
     """``exchanger_queue_messages{queue}`` and ``exchanger_queue_consumers{queue}`` by passive declare."""
 
     def __init__(self, settings: BrokerSettings, queues: Iterable[str], ttl_s: float = CACHE_S) -> None:
-        self._settings = settings
         self._queues = sorted(set(queues))
-        self._admin: BrokerAdmin | None = None
+        self._gauge = QueueGauge(settings, "exchanger-metrics")
         self._stats = _Cached(self._read, ttl_s)
 
     def _read(self) -> dict[str, QueueStats]:
         try:
             return self._read_once()
-        except ExchangerError:  # an idle connection the broker dropped: one fresh try
-            self.close()
+        except ExchangerError:  # an idle connection the broker dropped: the gauge reconnects, once
             return self._read_once()
 
     def _read_once(self) -> dict[str, QueueStats]:
-        try:
-            if self._admin is None:
-                self._admin = BrokerAdmin(self._settings, connection_name="exchanger-metrics")
-            stats = {queue: self._admin.queue_stats(queue) for queue in self._queues}
-        except ExchangerError:
-            self.close()
-            raise
+        stats = {queue: self._gauge(queue) for queue in self._queues}
         return {queue: stat for queue, stat in stats.items() if stat is not None}
 
     def reachable(self) -> str:
@@ -142,9 +134,7 @@ class QueueDepths(Collector):
         yield consumers
 
     def close(self) -> None:
-        if self._admin is not None:
-            self._admin.close()
-            self._admin = None
+        self._gauge.close()
 
 
 def register(collector: Collector) -> Callable[[], None]:

@@ -140,3 +140,27 @@ class BrokerAdmin:
             # requests' messages carry the URL, which has no credentials here (they go in auth).
             raise BrokerUnavailable(f"management API at {self._management_url} failed: {err}") from err
         return [str(entry["name"]) for entry in response.json()]
+
+
+class QueueGauge:
+    """Depth and consumers of queues over one admin connection, opened on first use and again
+    after a broker error; for one thread (or callers that take turns)."""
+
+    def __init__(self, settings: BrokerSettings, name: str) -> None:
+        self._settings = settings
+        self._name = name
+        self._admin: BrokerAdmin | None = None
+
+    def __call__(self, queue: str) -> QueueStats | None:
+        try:
+            if self._admin is None:
+                self._admin = BrokerAdmin(self._settings, connection_name=self._name)
+            return self._admin.queue_stats(queue)
+        except BrokerError:
+            self.close()  # reconnect on the next call
+            raise
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None

@@ -4,8 +4,8 @@ blanking its own sections only. The engine and the broker are stand-ins; the led
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +21,7 @@ from core.config import AppSettings
 from core.config.models import SystemConfig
 from core.errors import BrokerUnavailable, CamundaUnavailable
 from core.ledger import RoutedTask, SqliteLedger, TaskState
+from tests.support.waiting import wait_for
 
 COCKPIT = (
     "https://engine.example/camunda/app/cockpit/default/#/process-instance/{process_instance_id}/runtime"
@@ -171,7 +172,9 @@ def builder(ledger: SqliteLedger, engine: Engine, queues: Queues, metrics: Metri
 
 def test_a_snapshot_shows_every_section(ledger: SqliteLedger) -> None:
     route(ledger, "b-old", "bitrix24", instance="pi-old")
-    time.sleep(0.002)  # created_at orders the people work
+    old = ledger.get("b-old")
+    assert old is not None  # created_at orders the people work: the next one is created later
+    wait_for(lambda: datetime.now(UTC) > old.created_at, timeout=1, what="the clock to pass b-old's creation")
     route(ledger, "b-new", "bitrix24", instance="pi-new")
     route(ledger, "op-1", "openproject")
     route(ledger, "direct-1", "bitrix24", origin="direct")
