@@ -48,10 +48,24 @@ def test_services_outwait_the_orderly_shutdown_and_do_not_restart_on_config_erro
         assert "NoNewPrivileges=yes" in text and "ProtectSystem=strict" in text
 
 
-def test_the_api_unit_runs_python_m_api_after_rabbitmq(tmp_path: Path) -> None:
+def test_the_api_unit_runs_python_m_api(tmp_path: Path) -> None:
     text = (render(tmp_path) / "exchanger-api.service").read_text()
     assert f"ExecStart={ROOT}/.venv/bin/python -m api\n" in text
-    assert "After=network-online.target rabbitmq-server.service" in text
+
+
+def test_long_running_units_start_after_a_local_broker_and_ledger_database(tmp_path: Path) -> None:
+    units = render(tmp_path)
+    for name in (
+        "exchanger-api.service",
+        "exchanger-task-creator@.service",
+        "exchanger-task-tracker.service",
+        "exchanger-universal-worker.service",
+    ):
+        after = next(line for line in (units / name).read_text().splitlines() if line.startswith("After="))
+        assert set(after.removeprefix("After=").split()) >= {
+            "rabbitmq-server.service",
+            "postgresql.service",
+        }, name
 
 
 def test_the_installer_enables_every_installable_unit() -> None:
