@@ -12,6 +12,8 @@
 # Logs, pid files and start-up measurements live in $EXCHANGER_STATE_DIR/services
 # (default: .state/services in the checkout); PostgreSQL's data folder is services/postgres.
 # CAMUNDA_PORT / OPERATON_PORT move the engines (e.g. a second copy beside running ones).
+# RABBITMQ_NODENAME / RABBITMQ_PORT / RABBITMQ_MANAGEMENT_PORT do the same for RabbitMQ
+# (default rabbit@localhost, 5672, 15672); its Erlang distribution port is RABBITMQ_PORT + 20000.
 #
 # Each engine also serves its webapps; start and status print the Cockpit URL
 # (http://127.0.0.1:8080/camunda/app/cockpit/default/, Operaton: :8081/operaton/app/...).
@@ -26,7 +28,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${EXCHANGER_STATE_DIR:-$ROOT/.state}/services
 ENGINE_DIR=$ROOT/scripts/engine
-RABBIT_NODE=rabbit@localhost
+RABBIT_NODE=${RABBITMQ_NODENAME:-rabbit@localhost}
+RABBIT_PORT=${RABBITMQ_PORT:-5672}
+RABBIT_MGMT_PORT=${RABBITMQ_MANAGEMENT_PORT:-15672}
+# Another node's files get its name, so a second node in the same state folder keeps its own.
+RABBIT_FILE=rabbitmq
+[ "$RABBIT_NODE" = rabbit@localhost ] || RABBIT_FILE=rabbitmq-${RABBIT_NODE%%@*}
 ALL=(rabbitmq postgres camunda operaton)
 # The newest PostgreSQL Debian installed (15 on Debian 12); PG_BIN picks another.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
@@ -83,31 +90,34 @@ build_engine() {
 }
 
 rabbit_up() { rabbitmqctl -q -n "$RABBIT_NODE" status >/dev/null 2>&1; }
+# The node's own OS pid: every node's command line looks alike (3.10 names the node after boot).
+rabbit_pid() { rabbitmqctl -q -n "$RABBIT_NODE" eval 'os:getpid().' 2>/dev/null | tr -dc '0-9'; }
 
 start_rabbitmq() {
   if rabbit_up; then log "rabbitmq already running"; return 0; fi
   command -v rabbitmq-server >/dev/null || need_root_apt
-  cat >"$STATE/rabbitmq.conf" <<CONF
-listeners.tcp.default = 127.0.0.1:5672
+  cat >"$STATE/$RABBIT_FILE.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
 management.tcp.ip = 127.0.0.1
-management.tcp.port = 15672
+management.tcp.port = $RABBIT_MGMT_PORT
 loopback_users.guest = true
 CONF
   echo "[rabbitmq_management]." >"$STATE/enabled_plugins"
   local t0; t0=$(date +%s.%N)
-  RABBITMQ_NODENAME=$RABBIT_NODE RABBITMQ_CONFIG_FILE=$STATE/rabbitmq \
-    RABBITMQ_ENABLED_PLUGINS_FILE=$STATE/enabled_plugins \
-    nohup rabbitmq-server >"$STATE/rabbitmq.log" 2>&1 &
-  echo $! >"$STATE/rabbitmq.pid"
+  # The distribution port follows the AMQP port, as RabbitMQ's own default does (5672 -> 25672).
+  RABBITMQ_NODENAME=$RABBIT_NODE RABBITMQ_CONFIG_FILE=$STATE/$RABBIT_FILE \
+    RABBITMQ_DIST_PORT=$((RABBIT_PORT + 20000)) RABBITMQ_ENABLED_PLUGINS_FILE=$STATE/enabled_plugins \
+    nohup rabbitmq-server >"$STATE/$RABBIT_FILE.log" 2>&1 &
+  echo $! >"$STATE/$RABBIT_FILE.pid"
   for _ in $(seq 1 120); do
     if rabbit_up; then
-      record_start rabbitmq "$t0" "$(pgrep -f 'beam.*rabbit' | head -1)"
+      record_start "$RABBIT_FILE" "$t0" "$(rabbit_pid)"
       return 0
     fi
     sleep 1
   done
-  tail -20 "$STATE/rabbitmq.log" >&2
-  die "rabbitmq did not answer within 120 s; log: $STATE/rabbitmq.log"
+  tail -20 "$STATE/$RABBIT_FILE.log" >&2
+  die "rabbitmq did not answer within 120 s; log: $STATE/$RABBIT_FILE.log"
 }
 
 # PostgreSQL runs as the `postgres` OS user when we are root (it refuses to run as root), as
@@ -225,7 +235,7 @@ stop_one() {
 status_one() {
   local name=$1 up=down pid="" rss="" extra=""
   case $name in
-    rabbitmq) rabbit_up && up=up; pid=$(pgrep -f 'beam.*rabbit' | head -1 || true) ;;
+    rabbitmq) rabbit_up && up=up; pid=$(rabbit_pid || true) ;;
     postgres) pg_up && up=up; pid=$(head -1 "$PG_DATA/postmaster.pid" 2>/dev/null || true) ;;
     *) engine_up "$name" && up=up; pid=$(cat "$STATE/$name.pid" 2>/dev/null || true) ;;
   esac
