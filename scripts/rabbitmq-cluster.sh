@@ -1,8 +1,9 @@
 # A 3-node RabbitMQ cluster on this machine, for the cluster tests and the chaos run.
 # Sourced by scripts/services.sh (`services.sh cluster ...`), which provides STATE, log, die and
-# record_start. Node N is exchanger-cN@localhost (RABBITMQ_CLUSTER_PREFIX=exchanger-c): AMQP on RABBITMQ_CLUSTER_PORT+N-1 (5681..5683),
-# management on that +10000 (15681..), Erlang distribution on that +20000 (25681..); its config,
-# Mnesia data, logs and pid file live in $STATE/cluster/nodeN. Everything listens on loopback.
+# record_start. Node N is exchanger-cN@localhost (RABBITMQ_CLUSTER_PREFIX renames them), with
+# AMQP on RABBITMQ_CLUSTER_PORT+N-1 (5681..5683), management on that +10000 (15681..) and Erlang
+# distribution on that +20000 (25681..); its config, Mnesia data, logs and pid file live in
+# $STATE/cluster/nodeN. Everything listens on loopback.
 #
 # The nodes run as the calling user (root in CI), straight from the package's scripts: Debian's
 # wrappers in /usr/sbin switch to the rabbitmq user as root and refuse anyone else, and that
@@ -59,6 +60,12 @@ c_launch() {
   local n=$1 d port
   d=$(c_dir "$n")
   port=$(c_port "$n")
+  # Its VM runs but not the application (a join that failed half-way): start just that.
+  if c_ctl "$n" ping >/dev/null 2>&1; then
+    log "cluster node $n runs with its application stopped: starting it"
+    c_ctl "$n" start_app >/dev/null
+    return 0
+  fi
   # Registered but not answering us: a node of that name runs with another cookie.
   if epmd -names 2>/dev/null | grep -q "^name $CLUSTER_PREFIX$n at "; then
     die "a node named $(c_node "$n") already runs for another user or state folder; set RABBITMQ_CLUSTER_PREFIX (and RABBITMQ_CLUSTER_PORT)"
