@@ -7,8 +7,11 @@
 #   scripts/services.sh start [NAME...]    start what is not running and wait until it answers
 #   scripts/services.sh stop  [NAME...]
 #   scripts/services.sh status
+#   scripts/services.sh cluster [start|stop|status|stop-node N|start-node N|urls]
 #
 # NAME is rabbitmq, postgres, camunda or operaton; default: all four. Re-running is harmless.
+# `cluster` is a separate 3-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh: nodes
+# exchanger-c1..c3@localhost on :5681-5683); start, stop and status without it leave it alone.
 # Logs, pid files and start-up measurements live in $EXCHANGER_STATE_DIR/services
 # (default: .state/services in the checkout); PostgreSQL's data folder is services/postgres.
 # CAMUNDA_PORT / OPERATON_PORT move the engines (e.g. a second copy beside running ones).
@@ -203,10 +206,11 @@ start_engine() {
   die "$flavour did not answer on :$port within 120 s; log: $STATE/$flavour.log"
 }
 
+# PID may be a comma-separated list (a cluster's nodes): their RSS is added up.
 record_start() {
   local name=$1 t0=$2 pid=$3 secs rss
   secs=$(echo "$(date +%s.%N) - $t0" | bc)
-  rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' || echo 0)
+  rss=$(ps -o rss= -p "$pid" 2>/dev/null | awk '{ kb += $1 } END { print kb + 0 }' || true)
   printf '%s ready_s=%.1f rss_mb=%d\n' "$(date -Is)" "$secs" "$(( ${rss:-0} / 1024 ))" >>"$STATE/$name.startup"
   log "$name ready in $(printf '%.1f' "$secs") s, RSS $(( ${rss:-0} / 1024 )) MB"
 }
@@ -246,6 +250,11 @@ status_one() {
 }
 
 cmd=${1:-status}; shift || true
+if [ "$cmd" = cluster ]; then
+  . "$ROOT/scripts/rabbitmq-cluster.sh"
+  cluster_main "$@"
+  exit
+fi
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${ALL[@]}")
 case $cmd in
   install)
@@ -260,5 +269,5 @@ case $cmd in
     done ;;
   stop) for n in "${names[@]}"; do stop_one "$n"; done ;;
   status) rc=0; for n in "${names[@]}"; do status_one "$n" || rc=1; done; exit $rc ;;
-  *) die "usage: $0 {install|start|stop|status} [rabbitmq|postgres|camunda|operaton...]" ;;
+  *) die "usage: $0 {install|start|stop|status} [rabbitmq|postgres|camunda|operaton...] | cluster ..." ;;
 esac

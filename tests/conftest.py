@@ -10,6 +10,7 @@ import pytest
 
 from core.camunda import CamundaClient, CamundaSettings
 from core.metrics import expose
+from tests.support.cluster import ensure_cluster
 from tests.support.postgres import fresh_schema
 from tests.support.services import ENGINE_URLS, POSTGRES_DSN, ensure_service
 
@@ -32,6 +33,16 @@ def rabbitmq() -> str:
     """The real broker's URL; started through scripts/services.sh when it is not running."""
     _ensure("rabbitmq")
     return "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_cluster() -> str:
+    """The 3-node cluster's node URLs, comma-separated (scripts/services.sh cluster); started, or
+    its stopped nodes restarted, when it is not healthy. Tests that stop a node start it again."""
+    try:
+        return ensure_cluster()
+    except RuntimeError as err:
+        pytest.fail(str(err), pytrace=False)
 
 
 @pytest.fixture(scope="session")

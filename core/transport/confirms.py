@@ -53,6 +53,8 @@ class ConfirmChannel:
         self._sent: dict[int, _Sent] = {}
         self._next_tag = 1
         self._until: Callable[[], bool] = _always
+        #: The node this channel is open on (of several, the first that answered).
+        self.node: BrokerSettings | None = None
 
     @property
     def is_open(self) -> bool:
@@ -75,6 +77,7 @@ class ConfirmChannel:
         for node in self._settings.nodes():
             reason = self._open_on(node)
             if reason is None:
+                self.node = node
                 return
             failures.append(f"cannot connect to {node.redacted_url}: {describe(reason)}")
         raise BrokerUnavailable("; ".join(failures)) from reason

@@ -49,6 +49,11 @@ def open_blocking(settings: BrokerSettings, connection_name: str) -> Any:
     Raises:
         BrokerUnavailable: no node can be reached or each refused the login (every reason named).
     """
+    return open_blocking_on_node(settings, connection_name)[0]
+
+
+def open_blocking_on_node(settings: BrokerSettings, connection_name: str) -> tuple[Any, BrokerSettings]:
+    """:func:`open_blocking`, also returning the settings of the node it reached (for logs)."""
     failures: list[str] = []
     last: BaseException | None = None
     for node in settings.nodes():
@@ -59,7 +64,7 @@ def open_blocking(settings: BrokerSettings, connection_name: str) -> Any:
             last = err
             continue
         logger.debug("connected to {} as {}", node.redacted_url, connection_name)
-        return connection
+        return connection, node
     raise BrokerUnavailable("; ".join(failures)) from last
 
 

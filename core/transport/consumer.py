@@ -14,7 +14,7 @@ from loguru import logger
 from core.errors import BrokerError
 from core.retry import Backoff
 from core.transport.base import Delivery, Handler
-from core.transport.connection import CONNECTION_ERRORS, close_quietly, describe, open_blocking
+from core.transport.connection import CONNECTION_ERRORS, close_quietly, describe, open_blocking_on_node
 from core.transport.settings import BrokerSettings
 from core.transport.topology import Topology
 
@@ -143,7 +143,7 @@ class Consumer:
 
     def _consume(self) -> None:
         """One connection's life: set up, dispatch deliveries until stop, drain, return."""
-        connection = open_blocking(self._settings, self._name)
+        connection, node = open_blocking_on_node(self._settings, self._name)
         self._connection, self._generation = connection, self._generation + 1
         self._unsettled.clear()
         self._cancelled_by_broker = False
@@ -157,9 +157,7 @@ class Consumer:
             channel.basic_consume(self._settings.name(queue), callback, auto_ack=False)
         self._connected.set()
         self._backoff.reset()
-        logger.info(
-            "{} consuming from {} (prefetch {})", self._name, self._settings.redacted_url, self._prefetch
-        )
+        logger.info("{} consuming from {} (prefetch {})", self._name, node.redacted_url, self._prefetch)
         while not self._stop_requested.is_set():
             if self._cancelled_by_broker:
                 raise BrokerError("the broker cancelled consumption (queue deleted?)")

@@ -123,7 +123,8 @@ class Publisher:
             self._drop_channel()
         channel = ConfirmChannel(self._settings, self._connection_name)
         channel.open()
-        logger.info("publisher {} connected to {}", self._connection_name, self._settings.redacted_url)
+        node = channel.node or self._settings
+        logger.info("publisher {} connected to {}", self._connection_name, node.redacted_url)
         self._channel = channel
         return channel
 

@@ -70,13 +70,24 @@ class QueueSpec:
     retry_delays_ms: tuple[int, ...] = field(default=(), compare=False)
 
     def arguments(self, settings: BrokerSettings) -> dict[str, Any]:
-        """Declare arguments (``x-queue-type``, TTL, dead-lettering), prefixed for ``settings``."""
+        """Declare arguments (``x-queue-type``, TTL, dead-lettering), prefixed for ``settings``.
+
+        Every queue holds messages, so with ``queue_type="quorum"`` every one is a quorum
+        queue, replicated on the cluster's nodes (none is exclusive or auto-delete).
+        """
         args: dict[str, Any] = {"x-queue-type": settings.queue_type}
         if self.message_ttl_ms is not None:
             args["x-message-ttl"] = self.message_ttl_ms
         if self.dead_letter_to is not None:
             args["x-dead-letter-exchange"] = ""
             args["x-dead-letter-routing-key"] = settings.name(self.dead_letter_to)
+            if settings.queue_type == "quorum":
+                # By default a quorum queue dead-letters at most once: a retry expiring while
+                # its work queue has no leader (a node just stopped) would be dropped. At least
+                # once keeps it until the work queue confirms it; RabbitMQ requires
+                # reject-publish overflow for that (no length limit is set, so nothing is rejected).
+                args["x-dead-letter-strategy"] = "at-least-once"
+                args["x-overflow"] = "reject-publish"
         return args
 
 

@@ -132,6 +132,8 @@ def test_declare_prefixes_names_and_arguments_and_makes_everything_durable() -> 
         "x-message-ttl": 1000,
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": "dev.wb.queue",
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
     }
     binds = [(args, kw) for name, args, kw in channel.calls if name == "queue_bind"]
     assert (("dev.wb.queue", "dev.camunda.external.tasks"), {"routing_key": "wb"}) in binds
@@ -143,6 +145,20 @@ def test_declare_without_settings_uses_plain_names_and_classic_queues() -> None:
     Topology.for_systems(["wb"]).declare(channel)
 
     assert channel.declared("queue_declare")["wb.queue"]["arguments"] == {"x-queue-type": "classic"}
+
+
+def test_a_classic_delay_queue_keeps_its_arguments_only_quorum_dead_letters_at_least_once() -> None:
+    # Existing classic queues must be redeclared with exactly the arguments they have.
+    channel = RecordingChannel()
+
+    Topology.for_systems(["wb"], {"wb.queue": [1000]}).declare(channel)
+
+    assert channel.declared("queue_declare")["wb.queue.retry.1000"]["arguments"] == {
+        "x-queue-type": "classic",
+        "x-message-ttl": 1000,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": "wb.queue",
+    }
 
 
 def test_declare_is_repeatable() -> None:
