@@ -8,9 +8,9 @@ of their own, and every stop names them through the same environment.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,13 +91,13 @@ class Copies:
         """
         text = SERVICES_SH.read_text(encoding="utf-8")
         if self.cluster:
-            return re.search(r"^\s*cluster\)", text, re.MULTILINE) is not None
+            return "stop-node" in text and "start-node" in text
         return "RABBITMQ_NODENAME" in text and "RABBITMQ_PORT" in text
 
     def start_broker(self) -> str:
         """Start the broker copy (a node, or the cluster); returns the services' RABBITMQ_URL."""
         if self.cluster:
-            return self.run("cluster", "start").strip().splitlines()[-1]
+            return _broker_url(self.run("cluster", "start"))
         self.run("start", "rabbitmq")
         return f"amqp://guest:guest@127.0.0.1:{BROKER_PORT}/%2F"
 
@@ -151,13 +151,19 @@ class Copies:
         self.run("stop", "postgres")
 
     def stop_all(self, *, broker: bool) -> None:
-        """Stop the copies (the broker's too when ``broker``); every stop is tried, errors collected."""
-        failures = []
+        """Stop the copies together (the broker's too when ``broker``); every stop is tried."""
         stops = [self.stop_engine, self.stop_postgres] + ([self.stop_broker] if broker else [])
-        for stop in stops:
-            try:
-                stop()
-            except CopyError as err:
-                failures.append(str(err))
+        with ThreadPoolExecutor(len(stops), thread_name_prefix="chaos-stop") as pool:
+            futures = [pool.submit(stop) for stop in stops]
+        failures = [str(f.exception()) for f in futures if f.exception() is not None]
         if failures:
             raise CopyError("; ".join(failures))
+
+
+def _broker_url(output: str) -> str:
+    """The ``RABBITMQ_URL=…`` line ``services.sh cluster start`` prints (the nodes, comma-separated)."""
+    for line in reversed(output.splitlines()):
+        name, sep, value = line.strip().partition("=")
+        if sep and name == "RABBITMQ_URL" and value:
+            return value
+    raise CopyError(f"services.sh cluster start printed no RABBITMQ_URL: {output[-500:]!r}")

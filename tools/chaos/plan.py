@@ -70,9 +70,9 @@ def make_plan(*, seed: int, instances: int, short: bool, cluster: bool, sets: in
     people = tuple(rng.random() < PEOPLE_SHARE for _ in range(instances))
     kinds = _fault_kinds(short=short, cluster=cluster, sets=sets, rng=rng)
     rng.shuffle(kinds)
-    gaps = (3.0, 8.0) if short else (8.0, 20.0)
+    gaps = (1.5, 4.0) if short else (8.0, 20.0)
     faults = tuple(
-        Fault(kind, target, round(rng.uniform(*gaps), 1), round(_down_s(kind, rng), 1))
+        Fault(kind, target, round(rng.uniform(*gaps), 1), round(_down_s(kind, short, rng), 1))
         for kind, target in kinds
     )
     return Plan(seed, instances, short, cluster, sets, people, faults)
@@ -94,10 +94,10 @@ def _fault_kinds(*, short: bool, cluster: bool, sets: int, rng: random.Random) -
     return kinds
 
 
-def _down_s(kind: str, rng: random.Random) -> float:
-    """How long a service stays dead, a node stopped, or a storm lasts."""
+def _down_s(kind: str, short: bool, rng: random.Random) -> float:
+    """How long a service stays dead, a node (the engine, PostgreSQL) stopped, or a storm lasts."""
     if kind == KILL:
         return rng.uniform(0.5, 3.0)
     if kind in (STORM_5XX, STORM_429):
         return rng.uniform(3.0, 6.0)
-    return rng.uniform(2.0, 5.0)
+    return rng.uniform(1.5, 3.5) if short else rng.uniform(2.0, 5.0)
