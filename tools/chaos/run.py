@@ -19,7 +19,7 @@ from tools import launcher
 from tools.chaos import bpmn, judge
 from tools.chaos import plan as p
 from tools.chaos.config import BITRIX24_RATE, write_set_config
-from tools.chaos.copies import Copies
+from tools.chaos.copies import Copies, CopyError
 from tools.chaos.effects import tally
 from tools.chaos.faults import Injected, Injector
 from tools.chaos.fleet import Fleet, ServiceSet
@@ -273,4 +273,7 @@ def _tear_down(run: Run) -> None:
         with BrokerAdmin(BrokerSettings(url=run.broker_url, prefix=run.prefix)) as admin:
             admin.delete_prefixed()
     if not run.options.keep:
-        run.copies.stop_all(broker=run.broker_copy)
+        try:
+            run.copies.stop_all(broker=run.broker_copy)
+        except CopyError as err:  # reported, without hiding what the run itself raised
+            logger.error("chaos: stopping the copies: {}", err)
