@@ -18,12 +18,16 @@ from core.errors import ExchangerError
 from tools.launcher import ROOT
 
 SERVICES_SH = ROOT / "scripts" / "services.sh"
+CLUSTER_SCRIPT = ROOT / "scripts" / "rabbitmq-cluster.sh"  # what ``services.sh cluster`` runs
 STATE_DIR = ROOT / ".state" / "chaos"
 ENGINE_PORTS = {"camunda": 18080, "operaton": 18081}
 POSTGRES_PORT = 55433
 # services.sh sets this password when it starts the cluster (its loopback-only default unless set).
 POSTGRES_PASSWORD = os.environ.get("POSTGRES_PASSWORD", "exchanger-local")
 BROKER_NODE, BROKER_PORT, BROKER_MANAGEMENT_PORT = "exchanger-chaos@localhost", 5680, 15680
+#: The cluster's nodes exchanger-chaos-c1..c3 on AMQP 5691-5693 (management +10000, distribution
+#: +20000): not the cluster the broker tests start (exchanger-c1..c3 on 5681-5683), which may run.
+CLUSTER_PREFIX, CLUSTER_PORT = "exchanger-chaos-c", 5691
 SHARED_BROKER_NODE = "rabbit@localhost"
 TIMEOUT_S = 300.0
 
@@ -52,6 +56,8 @@ class Copies:
             "RABBITMQ_NODENAME": BROKER_NODE,
             "RABBITMQ_PORT": str(BROKER_PORT),
             "RABBITMQ_MANAGEMENT_PORT": str(BROKER_MANAGEMENT_PORT),
+            "RABBITMQ_CLUSTER_PREFIX": CLUSTER_PREFIX,
+            "RABBITMQ_CLUSTER_PORT": str(CLUSTER_PORT),
         }
 
     @property
@@ -91,7 +97,9 @@ class Copies:
         """
         text = SERVICES_SH.read_text(encoding="utf-8")
         if self.cluster:
-            return "stop-node" in text and "start-node" in text
+            return CLUSTER_SCRIPT.is_file() and "RABBITMQ_CLUSTER_PREFIX" in CLUSTER_SCRIPT.read_text(
+                encoding="utf-8"
+            )
         return "RABBITMQ_NODENAME" in text and "RABBITMQ_PORT" in text
 
     def start_broker(self) -> str:
