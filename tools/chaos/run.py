@@ -29,6 +29,8 @@ from tools.sandbox.bitrix24.server import SandboxServer, make_server
 SHARED_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 AUTO_CLOSE_S = 3.0  # a person closes a Bitrix24 task this long after it was created
 MAX_START_RATE = 5.0  # instances per second at most, whatever the plan's span
+#: Instances started only after the last fault (at least TAIL_MIN, else one in TAIL_SHARE).
+TAIL_MIN, TAIL_SHARE = 10, 50
 WATCH_S = 0.5
 DRAIN_POLL_S = 2.0
 FOREIGN = (*launcher.FOREIGN_PREFIXES, "LEDGER_", "BITRIX24_")
@@ -172,8 +174,9 @@ def _load_and_faults(run: Run) -> tuple[list[tuple[float, Injected]], dict[int, 
     assert run.fleet is not None and run.sandbox is not None
     python_key, people_key = run.keys
     keys = [people_key if people else python_key for people in run.plan.people]
-    window = max(run.plan.span_s, len(keys) / MAX_START_RATE)
-    starter = Starter(run.copies.engine_url, keys, window)
+    tail = max(TAIL_MIN, len(keys) // TAIL_SHARE) if len(keys) > 2 * TAIL_MIN else 0
+    window = max(run.plan.span_s, (len(keys) - tail) / MAX_START_RATE)
+    starter = Starter(run.copies.engine_url, keys, window, tail)
     injector = Injector(run.copies, run.fleet, _sandbox_url(run.sandbox), run.broker_copy, run.wait)
     load_began = time.time()
     starter.start()
@@ -182,6 +185,7 @@ def _load_and_faults(run: Run) -> tuple[list[tuple[float, Injected]], dict[int, 
         run.wait(fault.gap_s)
         at_s = time.time() - load_began
         injected.append((at_s, injector.inject(fault)))
+    starter.release()
     while not starter.done():
         run.wait(1.0)
     if starter.error:
