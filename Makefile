@@ -5,7 +5,7 @@ PIP ?= .venv/bin/pip
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install venv npm services services-stop services-status demo test test-unit test-integration \
-        test-e2e lint format schemas bench clean
+        test-e2e lint format schemas bench chaos clean
 
 help:
 	@echo "make demo            set everything up and run the demo processes end to end"
@@ -14,6 +14,7 @@ help:
 	@echo "make npm             the npm packages camunda_sync and the tests need (npm ci)"
 	@echo "make services        install/start RabbitMQ, PostgreSQL and both engines; services-stop, services-status"
 	@echo "make bench           the benchmark (docs/performance.md)"
+	@echo "make chaos           the chaos run: faults against copies of every service (docs/reliability.md)"
 
 venv: .venv/.installed
 .venv/.installed: requirements.txt requirements-dev.txt
@@ -75,5 +76,10 @@ bench: venv
 	scripts/services.sh start rabbitmq camunda
 	$(PY) -m tools.bench $(BENCH_ARGS)
 
+# make chaos CHAOS_ARGS="--cluster" (or --short, --seed N, --engine operaton, --write-docs, --keep):
+# python -m tools.chaos --help. It starts its own copies of the services (scripts/services.sh).
+chaos: venv
+	$(PY) -m tools.chaos $(CHAOS_ARGS)
+
 clean:
-	rm -rf .state bench-results .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .state bench-results chaos-results .mypy_cache .ruff_cache .pytest_cache

@@ -77,7 +77,13 @@ class Bitrix24RateLimited(Bitrix24Transient):
 
 
 class Bitrix24OperationLimit(Bitrix24Transient):
-    """429 OPERATION_TIME_LIMIT: this method is paused until ``operating_reset_at``."""
+    """429 OPERATION_TIME_LIMIT: this method is paused until ``operating_reset_at``.
+
+    A wait on the portal's limit, not a failure: the task waits for the reset and keeps its
+    retries (a storm of 429s longer than the retry budget would otherwise end in incidents).
+    """
+
+    spends_attempt = False
 
 
 class Bitrix24Rejected(Bitrix24Error, PermanentError):

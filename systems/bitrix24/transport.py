@@ -55,6 +55,8 @@ from systems.bitrix24.webhook import Webhook
 #: Pause assumed after a 429 that names no reset time (operating time is counted per minute).
 SYSTEM = "bitrix24"  # the metrics' system label
 DEFAULT_OPERATION_PAUSE_S = 60.0
+#: Pause after a 429 whose reset is the current second (``operating_reset_at`` has no fraction).
+RESET_SECOND_S = 1.0
 BATCH_LIMIT = 50
 
 
@@ -183,7 +185,10 @@ class Bitrix24Transport:
         now = self._clock()
         reset = int_or_none(timing.get("operating_reset_at")) if isinstance(timing, Mapping) else None
         until = float(reset) if reset else self._reset_hints.get(method.lower(), 0.0)
-        if until <= now:
+        if reset and until <= now < until + 1:
+            # The portal counts in whole seconds: a reset named for this very second is due now.
+            until = now + RESET_SECOND_S
+        elif until <= now:
             until = now + (error.retry_after or DEFAULT_OPERATION_PAUSE_S)
         self.pauses.pause(method, until)
         error.retry_after = until - now

@@ -174,6 +174,27 @@ def test_short_operation_pause_is_slept_through(client, clock, api):
     assert clock.sleeps == [pytest.approx(3)]
 
 
+def test_operation_limit_resetting_this_very_second_pauses_a_second_not_the_default(client, clock, api):
+    # operating_reset_at is whole seconds: a 429 in the last fraction before the reset names a
+    # second that has begun already (a chaos run's 429 storm ended so, and paused the method 60 s)
+    clock.now = 1_000_000.4
+    api.post(
+        url("tasks.task.list"),
+        status=429,
+        json={
+            **error("OPERATION_TIME_LIMIT", "Method is blocked"),
+            "time": {"operating_reset_at": 1_000_000},
+        },
+    )
+    api.post(url("tasks.task.list"), json=ok({"tasks": []}))
+    assert client.call("tasks.task.list").result == {"tasks": []}
+    assert clock.sleeps == [pytest.approx(1.0)]
+
+
+def test_operation_limit_is_a_wait_that_spends_no_attempt():
+    assert Bitrix24OperationLimit("tasks.task.add", code="OPERATION_TIME_LIMIT").spends_attempt is False
+
+
 def test_operation_limit_without_time_uses_the_last_reset_hint(client, clock, api):
     api.post(url("tasks.task.list"), json=ok({"tasks": []}))  # time.operating_reset_at = 1_000_600
     client.call("tasks.task.list")
