@@ -18,7 +18,6 @@ from core.errors import ExchangerError
 from tools.launcher import ROOT
 
 SERVICES_SH = ROOT / "scripts" / "services.sh"
-CLUSTER_SCRIPT = ROOT / "scripts" / "rabbitmq-cluster.sh"  # what ``services.sh cluster`` runs
 STATE_DIR = ROOT / ".state" / "chaos"
 ENGINE_PORTS = {"camunda": 18080, "operaton": 18081}
 POSTGRES_PORT = 55433
@@ -90,18 +89,6 @@ class Copies:
 
     # -- broker -------------------------------------------------------------------------
 
-    def broker_supported(self) -> bool:
-        """Whether services.sh can run a broker copy (its node name and ports can be moved).
-
-        Without that, ``services.sh stop rabbitmq`` would stop the shared node: never called then.
-        """
-        text = SERVICES_SH.read_text(encoding="utf-8")
-        if self.cluster:
-            return CLUSTER_SCRIPT.is_file() and "RABBITMQ_CLUSTER_PREFIX" in CLUSTER_SCRIPT.read_text(
-                encoding="utf-8"
-            )
-        return "RABBITMQ_NODENAME" in text and "RABBITMQ_PORT" in text
-
     def start_broker(self) -> str:
         """Start the broker copy (a node, or the cluster); returns the services' RABBITMQ_URL."""
         if self.cluster:
@@ -129,7 +116,7 @@ class Copies:
             self.run("start", "rabbitmq")
 
     def _stop_node(self) -> None:
-        if BROKER_NODE == SHARED_BROKER_NODE or not self.broker_supported():
+        if BROKER_NODE == SHARED_BROKER_NODE:
             raise CopyError("refusing to stop a broker node that is not the chaos run's own copy")
         self.run("stop", "rabbitmq")
 
@@ -158,9 +145,9 @@ class Copies:
     def stop_postgres(self) -> None:
         self.run("stop", "postgres")
 
-    def stop_all(self, *, broker: bool) -> None:
-        """Stop the copies together (the broker's too when ``broker``); every stop is tried."""
-        stops = [self.stop_engine, self.stop_postgres] + ([self.stop_broker] if broker else [])
+    def stop_all(self) -> None:
+        """Stop the copies together; every stop is tried."""
+        stops = [self.stop_engine, self.stop_postgres, self.stop_broker]
         with ThreadPoolExecutor(len(stops), thread_name_prefix="chaos-stop") as pool:
             futures = [pool.submit(stop) for stop in stops]
         failures = [str(f.exception()) for f in futures if f.exception() is not None]

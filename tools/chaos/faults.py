@@ -47,7 +47,6 @@ class Injector:
     copies: Copies
     fleet: Fleet
     bitrix24_url: str  # the sandbox's base URL (its control API is under /_sandbox/)
-    broker_copy: bool  # False: the run uses a shared broker, which is never stopped
     wait: Callable[[float], None]  # sleeps while the fleet is watched
 
     def inject(self, fault: p.Fault) -> Injected:
@@ -78,10 +77,6 @@ class Injector:
             raise KeyError(f"unknown fault kind {fault.kind!r}")
 
     def _broker(self, fault: p.Fault) -> None:
-        if not self.broker_copy:
-            raise CopyError(
-                "not injected: scripts/services.sh cannot run a broker copy yet (shared broker used)"
-            )
         if fault.kind == p.CLUSTER:
             self._down_and_up(self.copies.stop_broker, self.copies.start_broker, fault)
         else:

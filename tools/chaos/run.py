@@ -14,7 +14,6 @@ from typing import Any
 from loguru import logger
 
 from core.camunda import CamundaSettings, EngineAdmin
-from core.transport import BrokerAdmin, BrokerSettings
 from tools import launcher
 from tools.chaos import bpmn, judge
 from tools.chaos import plan as p
@@ -26,7 +25,6 @@ from tools.chaos.fleet import Fleet, ServiceSet
 from tools.chaos.load import Starter
 from tools.sandbox.bitrix24.server import SandboxServer, make_server
 
-SHARED_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 AUTO_CLOSE_S = 3.0  # a person closes a Bitrix24 task this long after it was created
 MAX_START_RATE = 5.0  # instances per second at most, whatever the plan's span
 #: Faults took 1.1-1.5 times the plan's estimate (restarts on a busy machine): the load is spread
@@ -60,8 +58,7 @@ class Run:
     folder: Path
     token: str
     copies: Copies
-    broker_copy: bool = False
-    broker_url: str = SHARED_BROKER_URL
+    broker_url: str = ""  # the broker copy's RABBITMQ_URL, once it runs
     fleet: Fleet | None = None
     sandbox: SandboxServer | None = None
 
@@ -112,19 +109,13 @@ def execute(options: Options) -> dict[str, Any]:
 
 def _bring_up(run: Run) -> None:
     copies = run.copies
-    run.broker_copy = copies.broker_supported()
-    if not run.broker_copy:
-        logger.warning(
-            "chaos: services.sh cannot run a broker copy yet; using the shared broker without broker faults"
-        )
     with ThreadPoolExecutor(3, thread_name_prefix="chaos-copies") as pool:
         engine = pool.submit(copies.start_engine, fresh=True)
         postgres = pool.submit(copies.start_postgres)
-        broker = pool.submit(copies.start_broker) if run.broker_copy else None
+        broker = pool.submit(copies.start_broker)
         engine.result()
         postgres.result()
-        if broker is not None:
-            run.broker_url = broker.result()
+        run.broker_url = broker.result()
     run.sandbox = make_server(port=0, rate=BITRIX24_RATE, burst=100, auto_close_after_s=AUTO_CLOSE_S)
     threading.Thread(target=run.sandbox.serve_forever, name="chaos-bitrix24", daemon=True).start()
     _deploy(run)
@@ -180,7 +171,7 @@ def _load_and_faults(run: Run) -> tuple[list[tuple[float, Injected]], dict[int, 
     tail = max(TAIL_MIN, len(keys) // TAIL_SHARE) if len(keys) > 2 * TAIL_MIN else 0
     window = max(run.plan.span_s * SPAN_STRETCH, (len(keys) - tail) / MAX_START_RATE)
     starter = Starter(run.copies.engine_url, keys, window, tail, MAX_START_RATE)
-    injector = Injector(run.copies, run.fleet, _sandbox_url(run.sandbox), run.broker_copy, run.wait)
+    injector = Injector(run.copies, run.fleet, _sandbox_url(run.sandbox), run.wait)
     load_began = time.time()
     starter.start()
     injected: list[tuple[float, Injected]] = []
@@ -265,8 +256,6 @@ def _engine_version(run: Run) -> str:
 
 
 def _broker_mode(run: Run) -> str:
-    if not run.broker_copy:
-        return "shared single node (no broker copy: broker faults not injected)"
     return "3-node cluster, quorum queues" if run.options.cluster else "single node"
 
 
@@ -276,11 +265,8 @@ def _tear_down(run: Run) -> None:
     if run.sandbox is not None:
         run.sandbox.shutdown()
         run.sandbox.server_close()
-    if not run.broker_copy:
-        with BrokerAdmin(BrokerSettings(url=run.broker_url, prefix=run.prefix)) as admin:
-            admin.delete_prefixed()
     if not run.options.keep:
         try:
-            run.copies.stop_all(broker=run.broker_copy)
+            run.copies.stop_all()
         except CopyError as err:  # reported, without hiding what the run itself raised
             logger.error("chaos: stopping the copies: {}", err)
