@@ -140,8 +140,12 @@ def test_recovery_is_the_first_success_of_the_faults_topics_after_it_ended() -> 
 
 def test_the_docs_table_is_replaced_between_its_markers(tmp_path: Path) -> None:
     docs = tmp_path / "reliability.md"
-    docs.write_text(f"# Reliability\n\nbefore\n{report.BEGIN}\nold table\n{report.END}\nafter\n")
+    docs.write_text(
+        f"# Reliability\n\nbefore\n{report.BEGIN}\nold table\n{report.END}\n"
+        f"{report.CLUSTER_BEGIN}\ncluster table\n{report.CLUSTER_END}\nafter\n"
+    )
     document = {
+        "plan": {"cluster": False},
         "started_at": "2026-12-07 00:00:00 UTC",
         "command": "python -m tools.chaos",
         "seed": 17,
@@ -162,6 +166,11 @@ def test_the_docs_table_is_replaced_between_its_markers(tmp_path: Path) -> None:
         "old table" not in text and text.startswith("# Reliability\n\nbefore\n") and text.endswith("after\n")
     )
     assert "| 1 | kill | worker@a | 1.0 | 1.0 | 0.5 |" in text and "verdict: **PASS**" in text
+    assert text.index("worker@a") < text.index(report.CLUSTER_BEGIN) and "cluster table" in text
+    report.write_docs({**document, "plan": {"cluster": True}, "broker": "3-node cluster"}, docs)
+    text = docs.read_text()
+    assert "cluster table" not in text and text.count("worker@a") == 2
+    assert text.index("3-node cluster") > text.index(report.CLUSTER_BEGIN)
     plain = tmp_path / "plain.md"
     plain.write_text("# nothing to replace\n")
     with pytest.raises(ValueError, match="markers"):

@@ -10,6 +10,8 @@ from tools.launcher import ROOT
 
 DOCS = ROOT / "docs" / "reliability.md"
 BEGIN, END = "<!-- chaos-report:begin -->", "<!-- chaos-report:end -->"
+#: A --cluster run has a table of its own, so the last run of each broker mode stays in the docs.
+CLUSTER_BEGIN, CLUSTER_END = "<!-- chaos-report-cluster:begin -->", "<!-- chaos-report-cluster:end -->"
 COUNT_LABELS = (
     ("planned", "instances planned"),
     ("started", "instances started"),
@@ -76,16 +78,17 @@ def tables(document: dict[str, Any]) -> list[str]:
 
 
 def write_docs(document: dict[str, Any], docs: Path = DOCS) -> None:
-    """Replace the table between the markers in docs/reliability.md."""
+    """Replace the table of the run's broker mode (one node, or a cluster) in docs/reliability.md."""
+    start, stop = (CLUSTER_BEGIN, CLUSTER_END) if document["plan"]["cluster"] else (BEGIN, END)
     text = docs.read_text(encoding="utf-8")
-    head, begin, rest = text.partition(BEGIN)
-    _, end, tail = rest.partition(END)
+    head, begin, rest = text.partition(start)
+    _, end, tail = rest.partition(stop)
     if not begin or not end:
-        raise ValueError(f"{docs} lacks the markers {BEGIN} … {END}")
+        raise ValueError(f"{docs} lacks the markers {start} … {stop}")
     body = "\n".join(
         [f"Last run: {document['started_at']} (`{document['command']}`).", "", *tables(document)]
     )
-    docs.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")
+    docs.write_text(f"{head}{start}\n{body}\n{stop}{tail}", encoding="utf-8")
 
 
 def _num(value: float | None) -> str:
