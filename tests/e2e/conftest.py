@@ -1,4 +1,8 @@
-"""Fixtures for end-to-end tests: the three services as separate processes, per test."""
+"""Fixtures for end-to-end tests: the three services as separate processes, per test.
+
+Every end-to-end test runs once per engine (Camunda 7.24 and Operaton: ``engine_name``); its
+client is ``camunda`` and its suite's services use the same engine.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,15 @@ def python_system(effects_db: Path, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[Suite]:
+def camunda(engine: CamundaClient) -> CamundaClient:
+    """The engine under test, parametrized: overrides the Camunda-only client of tests/conftest.py."""
+    return engine
+
+
+@pytest.fixture
+def suite(tmp_path: Path, rabbitmq: str, engine_name: str, unique: str) -> Iterator[Suite]:
     """A configured, not yet started suite for the process keys ``p<unique>`` and ``q<unique>``."""
-    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.", engine=engine_name)
     suite.configure(
         systems={"python": python_system(tmp_path / "effects.sqlite3")},
         rules=[{"topic": "e2e.*", "system": "python"}],

@@ -12,18 +12,17 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
-import yaml
 from playwright.sync_api import Page
 
 from core.camunda import CamundaClient
-from tests.fixtures.bitrix24.e2e import ROOT, configure, deploy_demo, open_exactly, start_all
+from tests.fixtures.bitrix24.e2e import configure, deploy_demo, open_exactly, start_all
 from tests.fixtures.bitrix24.support import Sandbox, running_sandbox
 from tests.support.browser import browser, page, screenshots  # noqa: F401
-from tests.support.services import ENGINE_URLS
+from tests.support.cockpit import cockpit_pattern, shipped_patterns
 from tests.support.suite import Suite
 from tests.support.waiting import wait_for
 
@@ -31,24 +30,6 @@ pytestmark = pytest.mark.e2e
 ADMIN_USER = os.environ.get("ENGINE_ADMIN_USER", "demo")
 ADMIN_PASSWORD = os.environ.get("ENGINE_ADMIN_PASSWORD", "demo")
 BB_LINK = re.compile(r"\[URL=(?P<url>[^\]]+)\](?P<text>[^\[]+)\[/URL\]")
-
-
-def shipped_patterns() -> dict[str, str]:
-    """The instance_url of every system in config/systems.yaml that has one."""
-    systems = yaml.safe_load((ROOT / "config" / "systems.yaml").read_text(encoding="utf-8"))["systems"]
-    return {
-        "bitrix24": systems["bitrix24"]["options"]["tasks"]["instance_url"],
-        "openproject": systems["openproject"]["options"]["instance_url"],
-    }
-
-
-def cockpit_pattern(engine_name: str) -> str:
-    """The shipped pattern moved to the engine under test: its host and port, and its own
-    application path (Operaton serves /operaton/app where Camunda serves /camunda/app)."""
-    shipped = urlsplit(shipped_patterns()["bitrix24"])
-    engine = urlsplit(ENGINE_URLS[engine_name])
-    path = shipped.path.replace("/camunda/", f"/{engine_name}/", 1)
-    return urlunsplit((engine.scheme, engine.netloc, path, shipped.query, shipped.fragment))
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[DaDataSuite]:
-    suite = DaDataSuite(tmp_path, prefix=f"e2e{unique}.")
+def suite(tmp_path: Path, rabbitmq: str, engine_name: str, unique: str) -> Iterator[DaDataSuite]:
+    suite = DaDataSuite(tmp_path, prefix=f"e2e{unique}.", engine=engine_name)
     yield suite
     suite.close()
 

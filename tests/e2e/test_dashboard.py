@@ -33,11 +33,11 @@ from tests.fixtures.bitrix24.support import Sandbox, running_sandbox
 from tests.support.api import OPERATE_TOKEN, READ_TOKEN, api_env
 from tests.support.bpmn import Step, chain_process
 from tests.support.browser import ConsoleErrors, browser, page, screenshots  # noqa: F401
+from tests.support.cockpit import cockpit_pattern
 from tests.support.suite import Suite
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-COCKPIT = "http://127.0.0.1:8080/camunda/app/cockpit/default/#/process-instance/{process_instance_id}/runtime"
 CREATOR_ARGS = ("--system", "python", "--system", "bitrix24")
 LIVE_S = 15_000  # ms: a few ticks of 2 s, plus a slow machine
 QUICK_RETRY = {"attempts": 2, "min_delay_ms": 200, "max_delay_ms": 400, "multiplier": 2, "jitter": 0.1}
@@ -107,16 +107,16 @@ def sandbox() -> Iterator[Sandbox]:
 def suite(
     tmp_path: Path,
     rabbitmq: str,
-    camunda: CamundaClient,
+    engine_name: str,
     unique: str,
     sandbox: Sandbox,
     stand_in: StandInService,
 ) -> Iterator[Suite]:
-    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.", engine=engine_name)
     bitrix24 = bitrix_system(
         options={
             "rate_limit": {"rate": 50.0, "burst": 100, "tracker_share": 0.2},
-            "tasks": {"lane_users": {"Manager": 2}, "instance_url": COCKPIT},
+            "tasks": {"lane_users": {"Manager": 2}, "instance_url": cockpit_pattern(engine_name)},
         }
     )
     suite.configure(
@@ -180,6 +180,11 @@ def sign_in(page: Page, base: str, token: str) -> None:
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=LIVE_S)
 
 
+def cockpit_link(engine_name: str, instance_id: str) -> str:
+    """A link to the instance in the engine's own Cockpit (Operaton's path differs from Camunda's)."""
+    return f'a[href="{cockpit_pattern(engine_name).format(process_instance_id=instance_id)}"]'
+
+
 def number(page: Page, selector: str) -> float:
     text = page.locator(selector).inner_text().strip()
     return (
@@ -193,6 +198,7 @@ def test_the_page_follows_the_pipeline_live_and_its_buttons_act(
     camunda: CamundaClient,
     stand_in: StandInService,
     sandbox: Sandbox,
+    engine_name: str,
     page: Page,
     screenshots: Path,
 ) -> None:
@@ -228,7 +234,7 @@ def test_the_page_follows_the_pipeline_live_and_its_buttons_act(
     expect(work).to_have_count(1, timeout=LIVE_S)
     (task,) = wait_for(lambda: sandbox.tasks(), timeout=10, what="the Bitrix24 task")
     expect(work.locator("a", has_text=f"#{task['id']}")).to_have_attribute("href", re.compile(r"^https?://"))
-    expect(work.locator(f'a[href="{COCKPIT.format(process_instance_id=offer)}"]')).to_have_count(1)
+    expect(work.locator(cockpit_link(engine_name, offer))).to_have_count(1)
 
     # An incident: the handler fails twice, the task runs out of retries.
     payment = camunda.start_process_instance(processes["broken"])["id"]

@@ -45,11 +45,8 @@ def sandbox() -> Iterator[Sandbox]:
         yield started
 
 
-@pytest.fixture
-def suite(
-    tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str, sandbox: Sandbox
-) -> Iterator[Suite]:
-    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
+def configured(tmp_path: Path, unique: str, sandbox: Sandbox, engine: str) -> Suite:
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.", engine=engine)
     suite.configure(
         systems={
             "python": python_system(tmp_path / "effects.sqlite3"),
@@ -62,6 +59,25 @@ def suite(
         api={"port": free_port()},
     )
     suite.extra_env = {"BITRIX24_WEBHOOK_URL": sandbox.webhook, **api_env()}
+    return suite
+
+
+@pytest.fixture
+def suite(
+    tmp_path: Path, rabbitmq: str, camunda_engine: str, unique: str, sandbox: Sandbox
+) -> Iterator[Suite]:
+    """For direct tasks: no process runs and no engine takes part, so one engine (Camunda) is enough."""
+    suite = configured(tmp_path, unique, sandbox, "camunda")
+    yield suite
+    suite.close()
+
+
+@pytest.fixture
+def process_suite(
+    tmp_path: Path, rabbitmq: str, engine_name: str, unique: str, sandbox: Sandbox
+) -> Iterator[Suite]:
+    """For a test that runs a process through the API: once per engine, like every e2e test."""
+    suite = configured(tmp_path, unique, sandbox, engine_name)
     yield suite
     suite.close()
 
@@ -239,8 +255,9 @@ def test_sigkill_of_the_creator_during_direct_tasks_loses_and_duplicates_nothing
 
 
 def test_stop_through_the_api_reaches_bitrix24(
-    suite: Suite, sandbox: Sandbox, camunda: CamundaClient, unique: str
+    process_suite: Suite, sandbox: Sandbox, camunda: CamundaClient, unique: str
 ) -> None:
+    suite = process_suite
     key = f"p{unique}"
     deploy_demo(camunda, "people-task.bpmn", key)
     api = start(suite, "api", "worker", "creator", "tracker")

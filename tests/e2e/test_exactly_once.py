@@ -27,7 +27,8 @@ pytestmark = pytest.mark.e2e
 
 SEED = 20261206
 BURST = 300
-LOCK_MS = 30_000  # shorter than the burst's backlog: 300 × 1.5 s over 8 threads is about 56 s
+SLOW_S = 0.75  # each burst task's handler time
+LOCK_MS = 15_000  # half the burst's backlog: 300 × 0.75 s over 8 threads is about 28 s
 CREATOR = ("--system", "python")
 
 
@@ -151,7 +152,8 @@ def test_a_burst_with_kills_and_a_broker_restart_ends_correct_with_bounded_dupli
 def start_burst(suite: Suite, camunda: CamundaClient, unique: str, effects_db: str) -> str:
     """BURST instances waiting at once, then the three services: returns the process key."""
     key = f"p{unique}"
-    configure(suite, effects_db, key)
+    options = {"handler_modules": ["tests.support.handlers"], "effects_db": effects_db, "slow_s": SLOW_S}
+    configure(suite, effects_db, key, options=options)
     start_slow_instances(camunda, key, BURST)
     services = (("worker", ()), ("creator", CREATOR), ("tracker", ()))
     for name, args in services:

@@ -49,8 +49,8 @@ def sandboxes() -> Iterator[Sandboxes]:
 
 
 @pytest.fixture
-def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[Suite]:
-    suite = Suite(tmp_path, prefix=f"e2e{unique}.")
+def suite(tmp_path: Path, rabbitmq: str, engine_name: str, unique: str) -> Iterator[Suite]:
+    suite = Suite(tmp_path, prefix=f"e2e{unique}.", engine=engine_name)
     yield suite
     suite.close()
 

@@ -43,10 +43,10 @@ PEOPLE_TASK = [Step("Check", "bitrix24.task", name="Check it", properties={"bitr
 
 
 @pytest.fixture
-def sets(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[tuple[Suite, Suite]]:
-    """Sets A and B: separate roots (config, state), one broker prefix."""
+def sets(tmp_path: Path, rabbitmq: str, engine_name: str, unique: str) -> Iterator[tuple[Suite, Suite]]:
+    """Sets A and B: separate roots (config, state), one broker prefix, one engine."""
     prefix = f"e2e{unique}."
-    first, second = Suite(tmp_path / "a", prefix=prefix), Suite(tmp_path / "b", prefix=prefix)
+    first, second = (Suite(tmp_path / name, prefix=prefix, engine=engine_name) for name in "ab")
     yield first, second
     first.close()
     second.close()

@@ -1,4 +1,4 @@
-"""universal_worker as a separate process against the real engine and broker."""
+"""universal_worker as a separate process against the real engine (each of the two) and broker."""
 
 from __future__ import annotations
 
@@ -23,8 +23,14 @@ IMMEDIATE = {"kind": "immediate", "lock_duration_ms": 60_000}
 
 
 @pytest.fixture
-def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) -> Iterator[Suite]:
-    suite = Suite(tmp_path, prefix=f"w{unique}.")
+def camunda(engine: CamundaClient) -> CamundaClient:
+    """The engine under test: every worker test runs on Camunda 7.24 and on Operaton (engine_name)."""
+    return engine
+
+
+@pytest.fixture
+def suite(tmp_path: Path, rabbitmq: str, engine_name: str, unique: str) -> Iterator[Suite]:
+    suite = Suite(tmp_path, prefix=f"w{unique}.", engine=engine_name)
     yield suite
     suite.close()
 

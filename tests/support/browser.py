@@ -62,5 +62,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test's output folder for screenshots (kept after the run: pytest's basetemp)."""
-    return tmp_path_factory.mktemp(f"screens-{request.node.name[:40]}")
+    """The test's output folder for screenshots (kept after the run: pytest's basetemp), named with
+    its parameters (the engine) after its shortened name."""
+    node = request.node
+    params = f"-{node.callspec.id}" if hasattr(node, "callspec") else ""
+    return tmp_path_factory.mktemp(f"screens-{node.originalname[:40]}{params}")

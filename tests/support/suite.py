@@ -26,7 +26,9 @@ from tools.launcher import SERVICE_MODULES as MODULES
 class Suite:
     root: Path
     prefix: str
-    engine: str = "camunda"
+    # Which engine the services use (a key of ENGINE_URLS): no default, so that no suite of a test
+    # parametrized over the engines talks to Camunda while the test itself talks to Operaton.
+    engine: str
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # What the services read from the environment beyond the config dir (a system's credentials).
     extra_env: dict[str, str] = field(default_factory=dict)
