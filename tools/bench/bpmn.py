@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 from xml.sax.saxutils import quoteattr
 
@@ -17,11 +18,16 @@ def chain_process(key: str, steps: int, topic: str) -> str:
     if steps < 1:
         raise ValueError("a benchmark process needs at least one step")
     ids = [f"step{i}" for i in range(1, steps + 1)]
-    tasks = "".join(
-        f'<bpmn:serviceTask id="{task}" camunda:type="external" camunda:topic={quoteattr(topic)}/>'
+    tasks = [
+        (task, f'<bpmn:serviceTask id="{task}" camunda:type="external" camunda:topic={quoteattr(topic)}/>')
         for task in ids
-    )
-    nodes = ["start", *ids, "end"]
+    ]
+    return sequence_process(key, tasks, namespace="http://exchanger.bench", history_ttl="P1D")
+
+
+def sequence_process(key: str, steps: Sequence[tuple[str, str]], *, namespace: str, history_ttl: str) -> str:
+    """BPMN XML of process ``key``: start → each step (its id and its element's XML) in order → end."""
+    nodes = ["start", *(step for step, _ in steps), "end"]
     flows = "".join(
         f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
         for i, (a, b) in enumerate(pairwise(nodes))
@@ -30,8 +36,8 @@ def chain_process(key: str, steps: int, topic: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
-        f'id="defs_{key}" targetNamespace="http://exchanger.bench">'
-        f'<bpmn:process id="{key}" isExecutable="true" camunda:historyTimeToLive="P1D">'
-        f'<bpmn:startEvent id="start"/>{tasks}<bpmn:endEvent id="end"/>{flows}'
+        f'id="defs_{key}" targetNamespace={quoteattr(namespace)}>'
+        f'<bpmn:process id="{key}" name="{key}" isExecutable="true" camunda:historyTimeToLive="{history_ttl}">'
+        f'<bpmn:startEvent id="start"/>{"".join(xml for _, xml in steps)}<bpmn:endEvent id="end"/>{flows}'
         "</bpmn:process></bpmn:definitions>"
     )

@@ -7,8 +7,9 @@ topic (``python.chaos.step``, ``bitrix24.task``), with extension properties as c
 
 from __future__ import annotations
 
-from itertools import pairwise
 from xml.sax.saxutils import quoteattr
+
+from tools.bench.bpmn import sequence_process
 
 PYTHON_TOPIC = "python.chaos.step"
 PEOPLE_TOPIC = "bitrix24.task"
@@ -54,17 +55,4 @@ def _people() -> tuple[str, str]:
 
 
 def _process(key: str, steps: list[tuple[str, str]]) -> str:
-    nodes = ["start", *(step for step, _ in steps), "end"]
-    flows = "".join(
-        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
-        for i, (a, b) in enumerate(pairwise(nodes))
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
-        f'id="defs_{key}" targetNamespace="http://exchanger.chaos">'
-        f'<bpmn:process id="{key}" name="{key}" isExecutable="true" camunda:historyTimeToLive="P7D">'
-        f'<bpmn:startEvent id="start"/>{"".join(xml for _, xml in steps)}<bpmn:endEvent id="end"/>{flows}'
-        "</bpmn:process></bpmn:definitions>"
-    )
+    return sequence_process(key, steps, namespace="http://exchanger.chaos", history_ttl="P7D")
