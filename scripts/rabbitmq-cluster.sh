@@ -165,6 +165,9 @@ cluster_stop_node() {
   local n=$1
   if c_ctl "$n" ping >/dev/null 2>&1; then
     c_ctl "$n" shutdown >/dev/null || die "cluster node $n did not shut down; logs: $(c_dir "$n")/log"
+  elif epmd -names 2>/dev/null | grep -q "^name $CLUSTER_PREFIX$n at "; then
+    # Not answering our cookie yet registered: someone else's node, which "stopped" would misreport.
+    die "a node named $(c_node "$n") runs for another user or state folder: not stopped"
   fi
   log "cluster node $n ($(c_node "$n")) stopped"
 }

@@ -45,13 +45,13 @@ def sandbox() -> Iterator[Sandbox]:
         yield started
 
 
-def configured(tmp_path: Path, unique: str, sandbox: Sandbox, engine: str) -> Suite:
+def configured(tmp_path: Path, unique: str, sandbox: Sandbox, engine: str, **bitrix24: Any) -> Suite:
     suite = Suite(tmp_path, prefix=f"e2e{unique}.", engine=engine)
     suite.configure(
         systems={
             "python": python_system(tmp_path / "effects.sqlite3"),
             "bitrix24": bitrix_system(
-                options={"rate_limit": {"rate": 50.0, "burst": 100, "tracker_share": 0.2}}
+                options={"rate_limit": {"rate": 50.0, "burst": 100, "tracker_share": 0.2}}, **bitrix24
             ),
         },
         rules=[{"topic": "bitrix24.*", "system": "bitrix24"}],
@@ -77,7 +77,9 @@ def process_suite(
     tmp_path: Path, rabbitmq: str, engine_name: str, unique: str, sandbox: Sandbox
 ) -> Iterator[Suite]:
     """For a test that runs a process through the API: once per engine, like every e2e test."""
-    suite = configured(tmp_path, unique, sandbox, engine_name)
+    # The tracker learns of a stop when it next extends the lock (at half its life): a 6 s lock,
+    # not 120 s, so the test's wait does not hinge on whether the first extension came before the stop.
+    suite = configured(tmp_path, unique, sandbox, engine_name, lock_duration_ms=6_000)
     yield suite
     suite.close()
 
