@@ -22,7 +22,7 @@ from core.metrics.catalog import FETCH_TO_PUBLISH, TASKS_FETCHED, TASKS_PUBLISHE
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
 from universal_worker.enrich import activity_info, build_message
-from universal_worker.routing import Router, TaskFacts
+from universal_worker.routing import RouteDecision, Router, TaskFacts
 
 # A re-fetched task whose message went out less than this many lock durations ago is taken to
 # be still queued (or running); past that its message may be gone (a purged queue) and it is
@@ -37,6 +37,15 @@ class DispatchStats:
     refetched: int = 0  # tasks fetched again after their lock ran out while they were known
     suppressed: int = 0  # of those, still queued or running: not routed a second time
     by_system: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Route:
+    task: LockedTask
+    model: BpmnModel | None
+    decision: RouteDecision
+    system: SystemConfig
+    started: float
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,8 @@ class Dispatcher:
         """Publish every task or unlock it. Raises BrokerUnavailable after unlocking all of them."""
         for task in tasks:
             TASKS_FETCHED.labels(task.topic_name, task.tenant_id or "").inc()
-        prepared = [p for p in (self._prepare(task) for task in tasks) if p is not None]
+        routes = [r for r in (self._route(task) for task in tasks) if r is not None]
+        prepared = [p for p in self._record(routes) if p is not None]
         if not prepared:
             return
         try:
@@ -86,7 +96,8 @@ class Dispatcher:
             else:
                 self._not_published(item, f"publish failed: {error}")
 
-    def _prepare(self, task: LockedTask) -> _Prepared | None:
+    def _route(self, task: LockedTask) -> _Route | None:
+        """The task's system by the routing rules; a task no rule takes is unlocked."""
         started = time.perf_counter()
         try:
             model = self._model(task)
@@ -97,24 +108,52 @@ class Dispatcher:
                 properties=activity_info(task, model).extension_properties,
             )
             decision = self._router.route(facts)
-            if decision is None:
-                TASKS_UNROUTED.labels(task.topic_name, task.tenant_id or "").inc()
-                self._unlock(task, "no routing rule matches it")
-                return None
-            system = self._systems[decision.system]
-            fresh_id = str(uuid.uuid4())
-            entry = self._ledger.record_routed(routed_task(task, fresh_id, decision.system, system))
-            known = entry.message_id != fresh_id
-            if known and self._still_queued(entry, system):
-                return None
+        except ExchangerError as err:  # e.g. the engine did not give us the BPMN
+            self._unlock(task, f"could not prepare its message: {err}")
+            return None
+        if decision is None:
+            TASKS_UNROUTED.labels(task.topic_name, task.tenant_id or "").inc()
+            self._unlock(task, "no routing rule matches it")
+            return None
+        return _Route(task, model, decision, self._systems[decision.system], started)
+
+    def _record(self, routes: Sequence[_Route]) -> list[_Prepared | None]:
+        """Record the batch in the ledger in one transaction, then build each message.
+
+        One commit per fetch instead of one per task; if the ledger refuses, nothing of the
+        batch was recorded and every task of it is unlocked.
+        """
+        if not routes:
+            return []
+        fresh_ids = [str(uuid.uuid4()) for _ in routes]
+        batch = [
+            routed_task(r.task, fresh_id, r.decision.system, r.system)
+            for r, fresh_id in zip(routes, fresh_ids, strict=True)
+        ]
+        try:
+            entries = self._ledger.record_routed_many(batch)
+        except ExchangerError as err:
+            for route in routes:
+                self._unlock(route.task, f"could not record it in the ledger: {err}")
+            return []
+        return [
+            self._prepare(route, entry, known=entry.message_id != fresh_id)
+            for route, entry, fresh_id in zip(routes, entries, fresh_ids, strict=True)
+        ]
+
+    def _prepare(self, route: _Route, entry: LedgerEntry, *, known: bool) -> _Prepared | None:
+        task, decision = route.task, route.decision
+        if known and self._still_queued(entry, route.system):
+            return None
+        try:
             message = build_message(
                 task,
-                model,
+                route.model,
                 message_id=entry.message_id,
                 trace_id=entry.record_id,
                 system=decision.system,
                 rule_index=decision.rule_index,
-                lock_duration_ms=system.lock_duration_ms,
+                lock_duration_ms=route.system.lock_duration_ms,
             )
         except ExchangerError as err:
             self._unlock(task, f"could not prepare its message: {err}")
@@ -123,7 +162,7 @@ class Dispatcher:
             task,
             _outgoing(message.to_json(), task, entry.message_id, decision.system),
             decision.system,
-            started,
+            route.started,
             known,
         )
 

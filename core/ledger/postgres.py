@@ -19,7 +19,7 @@ failing a write.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -84,29 +84,23 @@ class PostgresLedger:
 
     def record_routed(self, task: RoutedTask) -> LedgerEntry:
         """See :meth:`core.ledger.protocol.Ledger.record_routed`; one upsert that returns the record."""
-        rows = self._rows(
-            "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
-            " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
-            " created_at, updated_at, routed_at, origin)"
-            f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now(), now(), {_NOW}, %s)"
-            + ROUTED_AGAIN_SQL
-            + f" RETURNING {COLUMNS}",
-            (
-                task.external_task_id,
-                task.message_id,
-                str(uuid.uuid4()),
-                str(TaskState.ROUTED),
-                task.system,
-                task.topic,
-                task.process_instance_id,
-                task.process_definition_key,
-                task.activity_id,
-                task.worker_id,
-                task.lock_duration_ms,
-                task.origin if task.origin != "engine" else None,
-            ),
-        )
-        return _entry(rows[0])
+        return self.record_routed_many([task])[0]
+
+    def record_routed_many(self, tasks: Sequence[RoutedTask]) -> list[LedgerEntry]:
+        """The batch's upserts in one transaction on one connection: one commit for all."""
+        if not tasks:
+            return []
+        try:
+            with (
+                self._pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor(row_factory=dict_row) as cursor,
+            ):
+                cursor.executemany(_ROUTED_SQL, [_routed_row(task) for task in tasks], returning=True)
+                rows = [row for result in cursor.results() for row in result.fetchall()]
+        except psycopg.Error as err:
+            raise LedgerError(f"ledger query failed: {_reason(err)}") from err
+        return [_entry(row) for row in rows]
 
     def mark_queued(self, external_task_id: str, queued: bool) -> None:
         stamp = _NOW if queued else "NULL"
@@ -257,6 +251,33 @@ class PostgresLedger:
         with self._cursor() as cursor:
             cursor.execute(query, params)
             return cursor.rowcount
+
+
+_ROUTED_SQL = (
+    "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
+    " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
+    " created_at, updated_at, routed_at, origin)"
+    f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now(), now(), {_NOW}, %s)"
+    + ROUTED_AGAIN_SQL
+    + f" RETURNING {COLUMNS}"
+)
+
+
+def _routed_row(task: RoutedTask) -> tuple[object, ...]:
+    return (
+        task.external_task_id,
+        task.message_id,
+        str(uuid.uuid4()),
+        str(TaskState.ROUTED),
+        task.system,
+        task.topic,
+        task.process_instance_id,
+        task.process_definition_key,
+        task.activity_id,
+        task.worker_id,
+        task.lock_duration_ms,
+        task.origin if task.origin != "engine" else None,
+    )
 
 
 def _conninfo(dsn: str) -> str:

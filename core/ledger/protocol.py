@@ -12,7 +12,7 @@ one transaction), so the rules hold whether the racing writers are threads, proc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +31,13 @@ class Ledger(Protocol):
         for a retry, so it starts a new round (fresh message id; no result, work item or
         attempts). A new record is stamped as queued (``routed_at``); a known one keeps its
         stamp until :meth:`mark_queued`.
+        """
+        ...
+
+    def record_routed_many(self, tasks: Sequence[RoutedTask]) -> list[LedgerEntry]:
+        """:meth:`record_routed` for a fetched batch in one transaction: one commit, not one each.
+
+        Entries come back in the order of ``tasks``; on an error none of them is recorded.
         """
         ...
 

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,33 +88,27 @@ class SqliteLedger:
 
     def record_routed(self, task: RoutedTask) -> LedgerEntry:
         """See :meth:`core.ledger.protocol.Ledger.record_routed` (the rule: ``ROUTED_AGAIN_SQL``)."""
-        now = _now()
-        self._execute(
-            "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
-            " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
-            " created_at, updated_at, routed_at, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            + ROUTED_AGAIN_SQL,
-            (
-                task.external_task_id,
-                task.message_id,
-                str(uuid.uuid4()),
-                TaskState.ROUTED,
-                task.system,
-                task.topic,
-                task.process_instance_id,
-                task.process_definition_key,
-                task.activity_id,
-                task.worker_id,
-                task.lock_duration_ms,
-                now,
-                now,
-                time.time(),
-                task.origin if task.origin != "engine" else None,
-            ),
-        )
-        entry = self.get(task.external_task_id)
-        assert entry is not None
-        return entry
+        return self.record_routed_many([task])[0]
+
+    def record_routed_many(self, tasks: Sequence[RoutedTask]) -> list[LedgerEntry]:
+        """One transaction for the batch; each upsert returns its record (no second read)."""
+        if not tasks:
+            return []
+        conn = self._conn()
+        now, stamp = _now(), time.time()
+        try:
+            # IMMEDIATE takes the write lock up front, so the batch never fails half-way on
+            # a lock upgrade; the busy timeout covers waiting for another process's write.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = [conn.execute(_ROUTED_SQL, _routed_row(task, now, stamp)).fetchone() for task in tasks]
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise LedgerError(f"ledger query failed: {err}") from err
+        return [_entry(row) for row in rows]
 
     def mark_queued(self, external_task_id: str, queued: bool) -> None:
         """Its message was published again (``True``), or it is not in the broker at all (``False``)."""
@@ -263,6 +257,35 @@ class SqliteLedger:
     def is_final(self, external_task_id: str) -> bool:
         entry = self.get(external_task_id)
         return entry is not None and entry.state in FINAL_STATES
+
+
+_ROUTED_SQL = (
+    "INSERT INTO tasks (external_task_id, message_id, record_id, state, system, topic,"
+    " process_instance_id, process_definition_key, activity_id, worker_id, lock_duration_ms,"
+    " created_at, updated_at, routed_at, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    + ROUTED_AGAIN_SQL
+    + f" RETURNING {COLUMNS}"
+)
+
+
+def _routed_row(task: RoutedTask, now: str, stamp: float) -> tuple[object, ...]:
+    return (
+        task.external_task_id,
+        task.message_id,
+        str(uuid.uuid4()),
+        TaskState.ROUTED,
+        task.system,
+        task.topic,
+        task.process_instance_id,
+        task.process_definition_key,
+        task.activity_id,
+        task.worker_id,
+        task.lock_duration_ms,
+        now,
+        now,
+        stamp,
+        task.origin if task.origin != "engine" else None,
+    )
 
 
 def _entry(row: sqlite3.Row) -> LedgerEntry:

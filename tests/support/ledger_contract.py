@@ -49,6 +49,20 @@ def route(
     )
 
 
+def routed(task_id: str, message_id: str) -> RoutedTask:
+    return RoutedTask(
+        external_task_id=task_id,
+        message_id=message_id,
+        system="bitrix24",
+        topic="bitrix24.task",
+        process_instance_id="pi-1",
+        process_definition_key="orders",
+        activity_id="Activity_1",
+        worker_id="w-1",
+        lock_duration_ms=60_000,
+    )
+
+
 def tracked(ledger: Ledger, task_id: str, *, system: str = "bitrix24") -> None:
     """A task whose work item a person works on now."""
     route(ledger, task_id, system=system)
@@ -158,6 +172,52 @@ class LedgerContract:
         assert again.attempts == 0
         assert again.result is None
         assert again.record_id == first.record_id
+
+    def test_a_batch_is_recorded_in_order_with_each_task_under_the_single_task_rules(
+        self, ledger: Ledger
+    ) -> None:
+        # Given one task routed before, and one whose round failed
+        known = route(ledger, "t-known", message_id="m-old")
+        route(ledger, "t-failed", message_id="m-first")
+        ledger.record_result("t-failed", TaskState.FAILED, '{"outcome": {"kind": "failure"}}')
+
+        # When a fetched batch holding both and two new tasks is recorded at once
+        batch = [
+            routed("t-new-1", "m-a"),
+            routed("t-known", "m-b"),
+            routed("t-failed", "m-c"),
+            routed("t-new-2", "m-d"),
+        ]
+        entries = ledger.record_routed_many(batch)
+
+        # Then each comes back in the batch's order, as record_routed would have left it
+        assert [e.external_task_id for e in entries] == ["t-new-1", "t-known", "t-failed", "t-new-2"]
+        assert [e.message_id for e in entries] == ["m-a", "m-old", "m-c", "m-d"]
+        assert entries[1].record_id == known.record_id
+        assert entries[2].state is TaskState.ROUTED and entries[2].result is None
+        assert all(ledger.get(e.external_task_id) == e for e in entries)
+        assert ledger.counts() == {"routed": 4}
+        assert ledger.record_routed_many([]) == []
+
+    def test_handles_recording_overlapping_batches_at_once_keep_one_identity_per_task(
+        self, ledger: Ledger, open_handle: OpenHandle
+    ) -> None:
+        # Two workers that fetched overlapping batches (a lock ran out in between) record them at once
+        handles = [ledger, open_handle()]
+        ids = [f"t-{n}" for n in range(40)]
+        seen: list[list[LedgerEntry]] = [[], []]
+
+        def record(index: int) -> None:
+            batch = [routed(task_id, f"m-{index}-{task_id}") for task_id in ids]
+            seen[index] = handles[index].record_routed_many(batch)
+            self.leave_thread(handles[index])
+
+        run_in_threads(2, record)
+
+        # Then every task has one record, and both workers were told the same message id for it
+        assert ledger.counts() == {"routed": len(ids)}
+        assert [e.message_id for e in seen[0]] == [e.message_id for e in seen[1]]
+        assert [e.record_id for e in seen[0]] == [e.record_id for e in seen[1]]
 
     def test_the_queue_stamp_is_set_and_cleared(self, ledger: Ledger) -> None:
         route(ledger, "t-1")

@@ -264,6 +264,41 @@ def test_a_lost_broker_unlocks_every_task_of_the_batch_and_is_raised(world: Worl
     assert dispatcher.stats.routed == 0
 
 
+def test_a_batch_is_recorded_with_one_ledger_commit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a ledger that counts its transactions
+    batches: list[int] = []
+    record_many = world.ledger.record_routed_many
+
+    def counted(tasks: Any) -> Any:
+        batches.append(len(tasks))
+        return record_many(tasks)
+
+    monkeypatch.setattr(world.ledger, "record_routed_many", counted)
+    monkeypatch.setattr(world.ledger, "record_routed", lambda _task: pytest.fail("one commit per task"))
+
+    # When a fetched batch with an unroutable task is dispatched
+    world.dispatcher().dispatch([task("t-1"), unroutable_task("t-2"), task("t-3"), bitrix_task("t-4")])
+
+    # Then the three routed tasks went into the ledger together and all were published
+    assert batches == [3]
+    assert len(world.published("python.queue")) == 2 and len(world.published("bitrix24.queue")) == 1
+
+
+def test_a_ledger_that_refuses_the_batch_unlocks_every_task_and_publishes_nothing(world: World) -> None:
+    # Given a ledger that cannot be written (its table is gone)
+    world.ledger._execute("DROP TABLE tasks")
+    dispatcher = world.dispatcher()
+
+    # When a batch is dispatched
+    with captured_logs() as logs:
+        dispatcher.dispatch([task("t-1"), bitrix_task("t-2")])
+
+    # Then no message goes out and each task is unlocked with the ledger named as the cause
+    assert world.published("python.queue") == [] and world.published("bitrix24.queue") == []
+    assert sorted(world.unlocked()) == ["t-1", "t-2"]
+    assert sum("could not record it in the ledger" in line for line in logs) == 2
+
+
 def test_a_task_that_cannot_be_unlocked_is_left_to_its_lock_expiry(world: World) -> None:
     # Given an engine that refuses the unlock
     world.client.fail_for[("unlock", "t-1")] = CamundaUnavailable("engine down")

@@ -50,8 +50,11 @@ def raw_lock_rate(url: str, topic: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, float]:
-    """Tasks per second the worker routes, and its peak RSS in MB."""
+def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, float, float]:
+    """Tasks per second the worker routes, its peak RSS in MB and its CPU-s per 1,000 routed.
+
+    CPU is taken between the first and the last routed task, so start-up is left out.
+    """
     prefix = f"wa{uuid.uuid4().hex[:8]}."
     config = folder / "config"
     config.mkdir(parents=True)
@@ -70,12 +73,15 @@ def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, 
     log = folder / "worker.log"
     child = launch("worker", "universal_worker", [], log, clean_env({"EXCHANGER_CONFIG_DIR": str(config)}))
     peak = [0.0]
+    cpu: list[tuple[float, float]] = []  # (wall clock, CPU seconds so far)
     done = threading.Event()
 
     def sample() -> None:
         process = psutil.Process(child.pid)
         while not done.wait(0.2):
             peak[0] = max(peak[0], process.memory_info().rss / 2**20)
+            times = process.cpu_times()
+            cpu.append((time.time(), times.user + times.system))
 
     threading.Thread(target=sample, daemon=True).start()
     broker = BrokerSettings(prefix=prefix)
@@ -96,7 +102,10 @@ def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, 
         if '"routed topic=' in line
     ]
     first, last = stamps[0].timestamp(), stamps[-1].timestamp()
-    return len(stamps) / max(last - first, 1e-3), peak[0]
+    inside = [used for at, used in cpu if first <= at <= last]
+    routed_inside = sum(1 for stamp in stamps if first <= stamp.timestamp() <= last)
+    cpu_per_1k = (inside[-1] - inside[0]) / max(routed_inside, 1) * 1000 if len(inside) > 1 else float("nan")
+    return len(stamps) / max(last - first, 1e-3), peak[0], cpu_per_1k
 
 
 @click.command()
@@ -111,12 +120,13 @@ def main(engine_url: str, tasks: int) -> None:
     prepare(engine, f"wa-worker-{run}", worker_topic, tasks)
     raw = raw_lock_rate(engine.url, raw_topic, tasks)
     with tempfile.TemporaryDirectory() as folder:
-        routed, rss = worker_rate(engine.url, worker_topic, tasks, Path(folder))
+        routed, rss, cpu_per_1k = worker_rate(engine.url, worker_topic, tasks, Path(folder))
     click.echo(f"raw fetchAndLock loop: {raw:.0f} tasks/s locked")
     click.echo(f"universal_worker:      {routed:.0f} tasks/s routed (fetch, BPMN, ledger, confirmed publish)")
     click.echo(
         f"ratio worker / raw:    {routed / raw:.2f}; worker peak RSS {rss:.0f} MB ({tasks} tasks each)"
     )
+    click.echo(f"worker CPU:            {cpu_per_1k:.2f} CPU-s per 1,000 tasks routed")
 
 
 if __name__ == "__main__":
