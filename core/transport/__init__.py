@@ -18,8 +18,9 @@ from core.transport.base import (
 from core.transport.consumer import Consumer
 from core.transport.memory import MemoryBroker, topic_matches
 from core.transport.memory_clients import MemoryConsumer, MemoryPublisher
-from core.transport.publisher import Publisher, ThreadLocalPublisher
+from core.transport.publisher import Publisher
 from core.transport.rabbit import RabbitTransport
+from core.transport.serial import SerialPublisher
 from core.transport.settings import BrokerSettings, QueueType
 from core.transport.topology import (
     ERRORS_QUEUE,
@@ -61,7 +62,7 @@ __all__ = [
     "QueueStats",
     "QueueType",
     "RabbitTransport",
-    "ThreadLocalPublisher",
+    "SerialPublisher",
     "Topology",
     "Transport",
     "retry_queue_name",

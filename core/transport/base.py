@@ -146,7 +146,7 @@ class Transport(Protocol):
         """A new publisher; with RabbitMQ it belongs to the thread that first uses it."""
 
     def thread_publisher(self, name: str) -> MessagePublisher:
-        """A publisher any thread may use (with RabbitMQ: one connection per thread)."""
+        """A publisher any thread may use (with RabbitMQ: one connection, grouped publishes)."""
 
     def consumer(
         self,

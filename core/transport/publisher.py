@@ -19,8 +19,8 @@ from core.transport.wire import Wire, error_for, to_wire
 class Publisher:
     """Publishes persistent messages with publisher confirms and ``mandatory`` returns.
 
-    pika is not thread-safe: a Publisher belongs to the thread that first uses it (use
-    :class:`ThreadLocalPublisher` to give each thread its own). It connects lazily, and when its
+    pika is not thread-safe: a Publisher belongs to the thread that first uses it (threads
+    share one through :class:`~core.transport.serial.SerialPublisher`). It connects lazily, and when its
     connection turns out to be dead (broker restart, missed heartbeats while idle) it reconnects
     once and republishes what was not confirmed; duplicates are possible, loss is not.
 
@@ -111,7 +111,7 @@ class Publisher:
         if self._owner is None:
             self._owner = me
         elif self._owner != me:
-            raise RuntimeError("a Publisher belongs to one thread; use ThreadLocalPublisher for several")
+            raise RuntimeError("a Publisher belongs to one thread; share one through SerialPublisher")
 
     def _ready_channel(self) -> ConfirmChannel:
         """The open channel, after taking in anything the broker sent while idle; reconnect if dead."""
@@ -180,58 +180,3 @@ class Publisher:
         channel, self._channel = self._channel, None
         if channel is not None:
             channel.close()
-
-
-class ThreadLocalPublisher:
-    """One :class:`Publisher` per calling thread, created on first use.
-
-    Each thread should call :meth:`close` before it ends; a connection left open is dropped
-    when its thread's storage is collected (the broker then closes it; confirmed messages
-    are safe).
-    """
-
-    def __init__(self, settings: BrokerSettings, connection_name: str = "exchanger-publisher") -> None:
-        self._settings = settings
-        self._connection_name = connection_name
-        self._local = threading.local()
-
-    def get(self) -> Publisher:
-        """This thread's publisher."""
-        publisher: Publisher | None = getattr(self._local, "publisher", None)
-        if publisher is None:
-            name = f"{self._connection_name}:{threading.current_thread().name}"
-            publisher = self._local.publisher = Publisher(self._settings, name)
-        return publisher
-
-    def publish(
-        self,
-        exchange: str,
-        routing_key: str,
-        body: bytes,
-        *,
-        message_id: str,
-        headers: Mapping[str, object] | None = None,
-        mandatory: bool = True,
-        content_type: str = "application/json",
-    ) -> None:
-        """:meth:`Publisher.publish` on this thread's publisher."""
-        self.get().publish(
-            exchange,
-            routing_key,
-            body,
-            message_id=message_id,
-            headers=headers,
-            mandatory=mandatory,
-            content_type=content_type,
-        )
-
-    def publish_many(self, items: Sequence[OutgoingMessage]) -> list[PublishError | None]:
-        """:meth:`Publisher.publish_many` on this thread's publisher."""
-        return self.get().publish_many(items)
-
-    def close(self) -> None:
-        """Close this thread's publisher (other threads keep theirs)."""
-        publisher: Publisher | None = getattr(self._local, "publisher", None)
-        if publisher is not None:
-            publisher.close()
-            self._local.publisher = None

@@ -28,7 +28,6 @@ from core.transport import (
     OutgoingMessage,
     Publisher,
     RabbitTransport,
-    ThreadLocalPublisher,
     Topology,
 )
 from tests.integration.broker_fixtures import (
@@ -325,28 +324,52 @@ def test_a_consumer_with_a_topology_recreates_a_deleted_queue_and_resumes(settin
         consumer.stop(timeout=1)
 
 
-def test_a_publisher_belongs_to_one_thread_and_the_thread_local_one_gives_each_its_own(settings) -> None:
+def test_a_publisher_belongs_to_one_thread(settings) -> None:
     with Publisher(settings) as publisher:
         publisher.publish("", "sysa.sent.queue", b"{}", message_id="m0")
         with ThreadPoolExecutor(1) as other, pytest.raises(RuntimeError, match="one thread"):
             other.submit(publisher.publish, "", "sysa.sent.queue", b"{}", message_id="x").result()
 
-    shared = ThreadLocalPublisher(settings)
-    together = threading.Barrier(3)
 
-    def publish_from_this_thread(i: int) -> int:
-        shared.publish("", "sysa.sent.queue", b"{}", message_id=f"m{i}")
-        together.wait(timeout=10)  # all three publishers alive at once, so their ids differ
-        identity = id(shared.get())
+def test_the_service_publisher_groups_every_threads_messages_and_answers_each_caller_for_its_own(
+    settings,
+) -> None:
+    # Given the publisher a service's threads share
+    shared = RabbitTransport(settings).thread_publisher("grouped")
+    together = threading.Barrier(8)
+
+    def publish_from_this_thread(i: int) -> list[str]:
         together.wait(timeout=10)
+        outcomes = []
+        for n in range(25):
+            routing_key = "nowhere.queue" if (i, n) == (3, 7) else "sysa.sent.queue"
+            try:
+                shared.publish("", routing_key, b"{}", message_id=f"m{i}-{n}")
+                outcomes.append("ok")
+            except PublishUnroutable:
+                outcomes.append("unroutable")
+            if (i, n) == (5, 3):
+                try:
+                    shared.publish("", "sysa.sent.queue", b"{}", message_id="bad", headers={"x": object()})
+                except TypeError:
+                    outcomes.append("refused")
+        return outcomes
+
+    # When 8 threads publish 25 messages each at once, one of them to a queue that does not exist
+    # and one with a header the wire cannot carry
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(publish_from_this_thread, range(8)))
+        groups, messages = shared.groups, shared.messages
+    finally:
         shared.close()
-        return identity
 
-    with ThreadPoolExecutor(3) as pool:
-        identities = set(pool.map(publish_from_this_thread, range(3)))
-
-    assert len(identities) == 3
-    assert queue_depth(settings, "sysa.sent.queue") == 4
+    # Then each caller got its own outcome and nothing else failed
+    assert outcomes[3].count("unroutable") == 1 and outcomes[5].count("refused") == 1
+    assert sum(o.count("ok") for o in outcomes) == 199
+    assert queue_depth(settings, "sysa.sent.queue") == 199
+    # And the messages went out in groups, not one by one
+    assert messages >= 200 and groups < messages
 
 
 def test_stop_intake_takes_no_new_deliveries_while_in_flight_work_finishes(settings, publisher) -> None:
