@@ -91,6 +91,7 @@ class FetchLoop:
         if not topics:
             self._stop.wait(FULL_PAUSE_S)
             return
+        fetched_at = time.monotonic()
         tasks = self._client.fetch_and_lock(
             self._worker_id,
             topics,
@@ -102,8 +103,20 @@ class FetchLoop:
         self._engine_back()
         if tasks:
             self._dispatcher.dispatch(tasks)
+            if len(tasks) < max_tasks:
+                self._gather(fetched_at)
         elif not self._config.async_response_timeout_ms:
             self._stop.wait(IDLE_PAUSE_S)
+
+    def _gather(self, fetched_at: float) -> None:
+        """A partial batch means light load: let the next tasks gather so one fetch takes several.
+
+        Counted from when the last fetch was sent, so a slow fetch or dispatch waits less; a
+        full batch (a backlog) and an empty long poll do not wait at all.
+        """
+        remaining = self._config.fetch_gather_ms / 1000 - (time.monotonic() - fetched_at)
+        if remaining > 0 and not self._stop.is_set():
+            self._stop.wait(remaining)
 
     def _admitted(self) -> tuple[tuple[FetchTopic, ...], int]:
         """The topics whose systems have room, and how many tasks to ask for."""

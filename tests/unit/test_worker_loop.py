@@ -69,7 +69,12 @@ class Rig:
         self.probe = Probe(self.events)
         self.heartbeat = Heartbeat(tmp_path, "universal_worker")
         self.config = WorkerConfig(
-            **{"async_response_timeout_ms": 30_000, "topic_discovery_interval_s": 5.0, **config}
+            **{
+                "async_response_timeout_ms": 30_000,
+                "topic_discovery_interval_s": 5.0,
+                "fetch_gather_ms": 0,  # the gathering tests switch it on
+                **config,
+            }
         )
         self.rules = [RoutingRule(topic="python.*", system="python")]
 
@@ -346,3 +351,33 @@ def test_a_loop_stopped_before_it_starts_fetches_nothing(rig: Rig) -> None:
 
     assert rig.client.calls == []
     assert not rig.heartbeat.path.exists()
+
+
+# -- gathering under light load ---------------------------------------------------------------------
+
+
+def test_after_a_partial_batch_the_loop_lets_tasks_gather_before_fetching_again(tmp_path: Path) -> None:
+    # Given a worker asking for up to 100 tasks, with a 40 ms gathering window
+    rig = Rig(tmp_path, fetch_gather_ms=40)
+    rig.fetches(TASKS, rig.then_stop(TASKS))
+
+    # When a fetch brings one task
+    rig.run()
+
+    # Then before the next fetch the loop waited what is left of the window, and nothing else
+    assert rig.events == ["fetch", "dispatch", "fetch", "dispatch"]
+    assert len(rig.stop.waits) == 1 and between(rig.stop.waits[0], 0.001, 0.040)
+
+
+def test_a_full_batch_or_a_window_of_zero_fetches_again_at_once(tmp_path: Path) -> None:
+    # A backlog (the fetch came back full) is fetched without a pause
+    full = Rig(tmp_path, max_tasks=1, fetch_gather_ms=40)
+    full.fetches(TASKS, full.then_stop(TASKS))
+    full.run()
+    # And so is everything when gathering is switched off
+    off = Rig(tmp_path, fetch_gather_ms=0)
+    off.fetches(TASKS, off.then_stop(TASKS))
+    off.run()
+
+    assert full.stop.waits == [] and off.stop.waits == []
+    assert full.events == off.events == ["fetch", "dispatch", "fetch", "dispatch"]
