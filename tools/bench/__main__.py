@@ -7,6 +7,7 @@ written); 2 the engine or the broker is not reachable.
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -101,6 +102,7 @@ def main(
     engine = Engine(engine_url)
     if not services_up(engine):
         raise SystemExit(2)
+    began = time.monotonic()
     run_id = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = (out / run_id).resolve()  # the programs get absolute paths in their config
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,6 +113,7 @@ def main(
         results = plan.scaling(runner, suite_knobs)
     else:
         results = plan.comparison(runner, chosen, suite_knobs, only=only, pace=pace)
+    meta["elapsed_s"] = round(time.monotonic() - began)  # the whole run: `make bench` has 10 minutes
     write_plots(results, folder)
     click.echo(write_outputs(results, meta, folder))
     click.echo(f"results: {folder / 'results.json'}")

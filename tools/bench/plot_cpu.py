@@ -62,7 +62,7 @@ def write_cpu_plot(rows: Sequence[CpuRow], path: Path) -> Path | None:
     axes.set(xlabel="CPU s per 1,000 tasks (median; whiskers: lowest to highest round)")
     axes.set_title("CPU per process and scenario")
     axes.grid(True, axis="x", alpha=0.3)
-    axes.legend(fontsize="small", loc="lower right")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # clear of the bars
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

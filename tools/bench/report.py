@@ -43,11 +43,14 @@ def render(results: Sequence[ScenarioResult], meta: dict[str, Any]) -> str:
         f"# Benchmark {meta.get('started_at', '')} ({meta.get('profile', '')})",
         "",
         f"engine {meta.get('engine_version')} · {meta.get('cpus')} CPUs · commit {meta.get('git_commit')}"
-        f"{' (dirty)' if meta.get('git_dirty') else ''} · load average at start {meta.get('load_average')}",
+        f"{' (dirty)' if meta.get('git_dirty') else ''} · load average at start {meta.get('load_average')}"
+        f" · {meta.get('elapsed_s', '-')} s in all",
         "",
         *scenario_table(results),
         "",
         *(scaling_table(results) if any(r.role == "scaling" for r in results) else ratio_lines(results)),
+        "",
+        *verdict_lines(verdicts.judge(results)),
         "",
         *cpu_lines(results),
     ]
@@ -110,7 +113,7 @@ def ratio_lines(results: Sequence[ScenarioResult]) -> list[str]:
             for name, v in found.items()
             if v.rounds
         ]
-    return [*lines, "", *verdict_lines(verdicts.judge(results))]
+    return lines
 
 
 def verdict_lines(found: Sequence[verdicts.Verdict]) -> list[str]:
