@@ -139,7 +139,8 @@ def verdict(spec: Spec, results: Sequence[ScenarioResult]) -> Verdict:
         note = f"{len(values)} round(s); the target needs at least {spec.min_rounds}"
         return Verdict(*common, None, "not judged", note)
     met = _holds(spec.op, measured, spec.bound)
-    return Verdict(*common, met, "met" if met else "missed")
+    note = f"the largest of {len(values)} scenarios" if spec.worst else ""
+    return Verdict(*common, met, "met" if met else "missed", note)
 
 
 def _holds(op: Op, measured: float, bound: float) -> bool:
