@@ -10,7 +10,7 @@ import pytest
 from tools.bench import summary
 from tools.bench.contenders import routed_times
 from tools.bench.picks import read_picks
-from tools.bench.results import ProcessUsage, ScenarioResult
+from tools.bench.results import ScenarioResult
 from tools.bench.suite_config import SuiteKnobs, with_overrides
 from tools.bench.timings import engine_time, from_history
 
@@ -83,27 +83,27 @@ def test_a_ratio_without_its_baseline_is_not_measured() -> None:
     assert (found.median, found.rounds) == (None, 0)
 
 
-def test_targets_are_judged_against_the_issue_thresholds() -> None:
-    usage = [ProcessUsage("task_tracker", 81.0, 1.0, 1.0)]
+def test_rounds_are_paired_within_their_shape() -> None:
+    # at 1000x5 the suite makes 0.5 of the limit, at 3000x1 0.8; mixing shapes would give 0.25 or 1.6
     results = [
-        scenario("limit-parallel", 500.0),
-        scenario("client-defaults", 100.0),
-        scenario("suite", 290.0, processes=usage),
-        scenario("suite-paced", 145.0, latency_ms={"p50": 149.0}),
+        scenario("limit-parallel", 400.0, shape="1000x5"),
+        scenario("suite", 200.0, shape="1000x5"),
+        scenario("limit-parallel", 500.0, shape="3000x1"),
+        scenario("suite", 400.0, shape="3000x1"),
     ]
 
-    met = {t.name: t.met for t in summary.targets(results)}
+    found = summary.ratios_by_shape(results)
 
-    assert met == {
-        "throughput vs the raw limit": False,  # 0.58 < 0.6
-        "throughput vs the client at defaults": True,  # 2.9
-        "p50 end-to-end latency at half load (ms)": True,
-        "largest suite process peak RSS (MB)": False,  # 81 MB
-    }
+    assert list(found) == ["1000x5", "3000x1"]
+    assert found["1000x5"]["suite_over_limit"].median == pytest.approx(0.5)
+    assert found["3000x1"]["suite_over_limit"].median == pytest.approx(0.8)
+    assert summary.ratios(results)["suite_over_limit"].rounds == 2
 
 
-def test_targets_not_measured_are_neither_met_nor_missed() -> None:
-    assert {t.met for t in summary.targets([])} == {None}
+def test_results_without_a_shape_fall_back_to_their_size() -> None:
+    old = scenario("suite", 100.0, instances=1000, steps=5)
+
+    assert summary.shape_of(old) == "1000x5"
 
 
 def test_history_rows_become_creation_and_completion_times() -> None:

@@ -7,6 +7,7 @@ written); 2 the engine or the broker is not reachable.
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +22,14 @@ from tools.bench.plot import write_plots
 from tools.bench.profiling import py_spy
 from tools.bench.report import write_outputs
 from tools.bench.runner import Runner
+from tools.bench.shapes import Shape, parse_shapes
 from tools.bench.suite_config import SuiteKnobs, with_overrides
 
 DEFAULT_ENGINE = "http://127.0.0.1:8080/engine-rest"
 
 
 @click.command(name="bench")
-@click.option("--quick", is_flag=True, help="a ~3-minute smoke run: fewer tasks, one round")
+@click.option("--quick", is_flag=True, help="a ~3-minute smoke run: 300x5, every contender, one round")
 @click.option("--scaling", is_flag=True, help="the scaling run (1k/5k/20k tasks, 1/2/4 creators) instead")
 @click.option(
     "--out",
@@ -36,9 +38,21 @@ DEFAULT_ENGINE = "http://127.0.0.1:8080/engine-rest"
     show_default=True,
 )
 @click.option("--engine-url", default=DEFAULT_ENGINE, show_default=True)
-@click.option("--instances", type=int, help="process instances per scenario [quick 300, full 1000]")
-@click.option("--steps", type=int, help="external tasks per instance [5]")
-@click.option("--rounds", type=int, help="times every contender is measured [quick 1, full 2]")
+@click.option(
+    "--shape",
+    "shape_texts",
+    multiple=True,
+    metavar="INSTANCESxSTEPS",
+    help="load shapes, repeatable or comma-separated [default 1000x5,3000x1; quick 300x5]",
+)
+@click.option("--instances", type=int, help="process instances of a single shape (instead of --shape)")
+@click.option("--steps", type=int, help="external tasks per instance of a single shape")
+@click.option("--rounds", type=int, help="times every contender is measured [default 3, quick 1]")
+@click.option(
+    "--client-rounds",
+    type=int,
+    help="rounds the client library runs in, at the first shape only [default 1; quick: every round]",
+)
 @click.option(
     "--only", multiple=True, type=click.Choice(plan.NAMES), help="run only these scenarios (repeatable)"
 )
@@ -55,16 +69,22 @@ def main(
     scaling: bool,
     out: Path,
     engine_url: str,
+    shape_texts: tuple[str, ...],
     instances: int | None,
     steps: int | None,
     rounds: int | None,
+    client_rounds: int | None,
     only: tuple[str, ...],
     pace: float | None,
     knobs: tuple[str, ...],
     keep_history: bool,
     profile: bool,
 ) -> None:
-    """Measure the suite against the raw REST limit and the client library; write results and plots.
+    """Measure the suite against the raw REST limit and the client library; judge the targets.
+
+    Without options: 3 paired rounds of the suite and the parallel raw loop at 1000x5 and
+    at 3000x1, one round of the client library (defaults and tuned) at 1000x5, then the
+    suite paced at half its rate.
 
     Knobs: max_tasks, async_response_timeout_ms, use_priority, creator_concurrency,
     creator_prefetch, tracker_concurrency, camunda_pool_size, creators, log_level.
@@ -75,33 +95,55 @@ def main(
         suite_knobs = with_overrides(SuiteKnobs(), knobs)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--knob") from None
+    chosen = choose(quick, shape_texts, instances, steps, rounds, client_rounds)
     spy = py_spy() if profile else None
     if profile and spy is None:
         raise click.UsageError("--profile needs py-spy: .venv/bin/pip install py-spy")
     engine = Engine(engine_url)
     if not services_up(engine):
         raise SystemExit(2)
+    began = time.monotonic()
     run_id = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = (out / run_id).resolve()  # the programs get absolute paths in their config
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(engine)
     runner = Runner(engine, folder, run_id.replace("-", ""), keep=keep_history, py_spy=spy)
-    chosen = plan.QUICK if quick else plan.FULL
-    chosen = replace(
-        chosen,
-        instances=instances or chosen.instances,
-        steps=steps or chosen.steps,
-        rounds=rounds or chosen.rounds,
-    )
     meta = describe(engine, "scaling" if scaling else chosen.name, suite_knobs)
     if scaling:
         results = plan.scaling(runner, suite_knobs)
     else:
         results = plan.comparison(runner, chosen, suite_knobs, only=only, pace=pace)
+    meta["elapsed_s"] = round(time.monotonic() - began)  # the whole run: `make bench` has 10 minutes
     write_plots(results, folder)
     click.echo(write_outputs(results, meta, folder))
     click.echo(f"results: {folder / 'results.json'}")
     raise SystemExit(0 if all(r.complete for r in results) else 1)
+
+
+def choose(
+    quick: bool,
+    shape_texts: tuple[str, ...],
+    instances: int | None,
+    steps: int | None,
+    rounds: int | None,
+    client_rounds: int | None,
+) -> plan.Profile:
+    """The profile with the command line's overrides; a bad shape is a usage error."""
+    chosen = plan.QUICK if quick else plan.TARGETS
+    if shape_texts and (instances or steps):
+        raise click.UsageError("give either --shape or --instances/--steps")
+    try:
+        shapes = parse_shapes(shape_texts) if shape_texts else chosen.shapes
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--shape") from None
+    if instances or steps:
+        shapes = (Shape(instances or chosen.first.instances, steps or chosen.first.steps),)
+    return replace(
+        chosen,
+        shapes=shapes,
+        rounds=rounds or chosen.rounds,
+        client_rounds=client_rounds or chosen.client_rounds,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import platform
 import socket
 import subprocess
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +16,13 @@ from loguru import logger
 
 from tools.bench.engine import Engine
 from tools.bench.suite_config import SuiteKnobs
+from tools.bench.timings import engine_time
 from tools.launcher import ROOT
 
 BROKER = ("127.0.0.1", 5672)
+#: A younger ``bench_*`` deployment may belong to a benchmark running right now in another
+#: checkout (the engine is shared); deleting it would wreck that run's scenario.
+LEFTOVER_AGE_S = 3600.0
 
 
 def services_up(engine: Engine) -> bool:
@@ -40,11 +45,20 @@ def services_up(engine: Engine) -> bool:
     return True
 
 
-def remove_leftovers(engine: Engine) -> None:
+def remove_leftovers(engine: Engine, now: float | None = None) -> None:
     """Delete ``bench_*`` deployments (with their history) an interrupted earlier run left behind."""
-    for deployment in engine.deployments("bench_%"):
+    for deployment in stale(engine.deployments("bench_%"), time.time() if now is None else now):
         logger.info("removing leftover deployment {}", deployment["name"])
         engine.delete_deployment(deployment["id"])
+
+
+def stale(deployments: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    """Deployments older than LEFTOVER_AGE_S (one without a time counts as old)."""
+    return [
+        d
+        for d in deployments
+        if not d.get("deploymentTime") or now - engine_time(d["deploymentTime"]) > LEFTOVER_AGE_S
+    ]
 
 
 def describe(engine: Engine, profile: str, knobs: SuiteKnobs) -> dict[str, Any]:

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from tools.bench.cpu_table import rows
+from tools.bench.plot_cpu import write_cpu_plot
 from tools.bench.results import ScenarioResult
 
 matplotlib.use("Agg")  # files only; no display on a server
@@ -26,13 +28,16 @@ X_LABEL = "seconds since the consumers started"
 
 
 def write_plots(results: Sequence[ScenarioResult], folder: Path) -> list[Path]:
+    cpu = write_cpu_plot(rows(results), folder / "cpu_per_process.png")
+    written = [] if cpu is None else [cpu]
     drawn = [r for r in results if r.series.get("completions_per_s")]
     if not drawn:
-        return []
+        return written
     colours = palette(drawn)
     return [
         _throughput(drawn, colours, folder / "throughput.png"),
         _latency(drawn, colours, folder / "latency.png"),
+        *written,
     ]
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tools.bench import summary
+from tools.bench import cpu_table, summary, verdicts
 from tools.bench.results import ScenarioResult
 
-SCHEMA = "exchanger.bench/1"
+#: 2: ratios are keyed by shape; targets are verdicts (median, range, rounds, status);
+#: the per-process CPU table; every scenario carries its shape.
+SCHEMA = "exchanger.bench/2"
 
 
 def write_outputs(results: Sequence[ScenarioResult], meta: dict[str, Any], folder: Path) -> str:
@@ -18,7 +21,7 @@ def write_outputs(results: Sequence[ScenarioResult], meta: dict[str, Any], folde
     document = {
         "schema": SCHEMA,
         "meta": meta,
-        "summary": summary.as_dict(results),
+        "summary": summarise(results),
         "scenarios": [r.as_dict() for r in results],
     }
     (folder / "results.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -27,16 +30,29 @@ def write_outputs(results: Sequence[ScenarioResult], meta: dict[str, Any], folde
     return markdown
 
 
+def summarise(results: Sequence[ScenarioResult]) -> dict[str, Any]:
+    return {
+        "ratios": summary.as_dict(results),
+        "targets": [asdict(v) for v in verdicts.judge(results)],
+        "cpu_s_per_1k": [asdict(row) for row in cpu_table.rows(results)],
+    }
+
+
 def render(results: Sequence[ScenarioResult], meta: dict[str, Any]) -> str:
     lines = [
         f"# Benchmark {meta.get('started_at', '')} ({meta.get('profile', '')})",
         "",
         f"engine {meta.get('engine_version')} · {meta.get('cpus')} CPUs · commit {meta.get('git_commit')}"
-        f"{' (dirty)' if meta.get('git_dirty') else ''} · load average at start {meta.get('load_average')}",
+        f"{' (dirty)' if meta.get('git_dirty') else ''} · load average at start {meta.get('load_average')}"
+        f" · {meta.get('elapsed_s', '-')} s in all",
         "",
         *scenario_table(results),
         "",
         *(scaling_table(results) if any(r.role == "scaling" for r in results) else ratio_lines(results)),
+        "",
+        *verdict_lines(verdicts.judge(results)),
+        "",
+        *cpu_lines(results),
     ]
     return "\n".join(lines) + "\n"
 
@@ -86,19 +102,54 @@ def _get(values: dict[str, float | int] | None, key: str) -> float | None:
 
 
 def ratio_lines(results: Sequence[ScenarioResult]) -> list[str]:
-    found = summary.ratios(results)
     lines = [
-        "| ratio (paired within a round) | median | lowest | highest | rounds |",
-        "|---|---:|---:|---:|---:|",
+        "| ratio (paired within a round) | shape | median | lowest | highest | rounds |",
+        "|---|---|---:|---:|---:|---:|",
     ]
-    lines += [
-        f"| {name.replace('_', ' ')} | {_num(v.median, 2)} | {_num(v.low, 2)} | {_num(v.high, 2)} | {v.rounds} |"
-        for name, v in found.items()
+    for shape, found in summary.ratios_by_shape(results).items():
+        lines += [
+            f"| {name.replace('_', ' ')} | {shape} | {_num(v.median, 2)} | {_num(v.low, 2)} "
+            f"| {_num(v.high, 2)} | {v.rounds} |"
+            for name, v in found.items()
+            if v.rounds
+        ]
+    return lines
+
+
+def verdict_lines(found: Sequence[verdicts.Verdict]) -> list[str]:
+    """One line per target: what is required, the median [lowest–highest], and the verdict."""
+    lines = ["| target | required | measured median [range] | rounds | verdict |", "|---|---|---|---:|---|"]
+    for v in found:
+        word = {"met": "met", "missed": "**missed**"}.get(v.status, v.status)
+        note = f" ({v.note})" if v.note else ""
+        lines.append(f"| {v.name} | {v.required} | {_measured(v)} | {v.rounds} | {word}{note} |")
+    return lines
+
+
+def _measured(v: verdicts.Verdict) -> str:
+    if v.measured is None:
+        return "-"
+    text = f"{v.measured:.2f}"
+    if v.rounds > 1:
+        text += f" [{v.low:.2f}–{v.high:.2f}]"
+    return text + (f" at {v.shape}" if v.shape else "")
+
+
+def cpu_lines(results: Sequence[ScenarioResult]) -> list[str]:
+    """CPU s / 1k tasks per process: median over rounds [lowest–highest]."""
+    found = cpu_table.rows(results)
+    if not found:
+        return []
+    lines = [
+        "| scenario | shape | process | CPU s / 1k tasks, median | range | rounds |",
+        "|---|---|---|---:|---:|---:|",
     ]
-    lines += ["", "| target | required | measured | met |", "|---|---|---:|---|"]
-    for target in summary.targets(results):
-        met = {True: "yes", False: "**no**", None: "not measured"}[target.met]
-        lines.append(f"| {target.name} | {target.required} | {_num(target.measured, 2)} | {met} |")
+    for row in found:
+        process = f"**{row.process}**" if row.process == cpu_table.TOTAL else row.process
+        lines.append(
+            f"| {row.scenario} | {row.shape} | {process} | {row.median:.2f} "
+            f"| {row.low:.2f}–{row.high:.2f} | {row.rounds} |"
+        )
     return lines
 
 

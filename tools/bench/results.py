@@ -30,6 +30,7 @@ class ScenarioResult:
     complete: bool
     error: str | None = None
     round: int = 1
+    shape: str = ""  # "1000x5" of the comparison (the paced run: the shape whose chain it uses)
     pace_tasks_per_s: float | None = None
     setup_s: float = 0.0  # starting the instances before a burst
     duration_s: float = 0.0  # consumers started (or pacing began) → last completion

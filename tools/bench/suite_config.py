@@ -82,6 +82,9 @@ def write_config(
             "use_priority": knobs.use_priority,
         },
         "tracker": {"concurrency": knobs.tracker_concurrency},
+        # Served as shipped, but on any free port: the default ports may belong to another
+        # checkout's services on this shared machine (the worker exits if its port is taken).
+        "metrics": {"port": 0},
     }
     system: dict[str, Any] = {
         "kind": "immediate",
