@@ -421,3 +421,27 @@ def test_when_no_node_answers_the_error_names_each_without_passwords() -> None:
         publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m-none")
     message = str(raised.value)
     assert "127.0.0.1:1" in message and "127.0.0.1:2" in message and "s3cret" not in message
+
+
+def test_acks_from_many_threads_in_any_order_settle_exactly_their_own_deliveries(settings, publisher) -> None:
+    # Given 30 messages taken by one consumer at once
+    for n in range(30):
+        publisher.publish("", "sysa.queue", b"{}", message_id=f"m{n}")
+    handler = Collector(ack=False)
+    consumer = Consumer(settings, ["sysa.queue"], handler, prefetch=50)
+    consumer.start()
+    try:
+        deliveries = handler.wait_for(30)
+        # When pool threads ack all but one of them, newest first and in parallel
+        held = next(d for d in deliveries if d.message_id == "m5")
+        others = [d for d in reversed(deliveries) if d is not held]
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda d: d.ack(), others))
+        wait_until(lambda: consumer.in_flight == 1, what="the 29 acks to be sent")
+    finally:
+        consumer.stop(timeout=1)  # the held delivery is still unsettled: the broker requeues it
+
+    # Then only the delivery nobody acked comes back: no ack covered it, none was lost
+    assert queue_depth(settings, "sysa.queue") == 1
+    message = get_one(settings, "sysa.queue")
+    assert message is not None and message[1].message_id == "m5"
