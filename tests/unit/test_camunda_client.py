@@ -533,7 +533,11 @@ def test_any_other_500_is_a_request_error(engine: FakeEngine, client: CamundaCli
 
 @pytest.mark.parametrize(
     ("body", "expected_message"),
-    [("plain text failure", "plain text failure"), ('["not", "an", "object"]', "['not', 'an', 'object']")],
+    [
+        ("plain text failure", "plain text failure"),
+        ("сбой движка", "сбой движка"),  # UTF-8 when no charset is named
+        ('["not", "an", "object"]', "['not', 'an', 'object']"),
+    ],
 )
 def test_an_error_body_that_is_not_a_json_object_still_gives_a_typed_error(
     engine: FakeEngine, client: CamundaClient, body: str, expected_message: str
@@ -745,10 +749,20 @@ def test_topic_names_passes_its_filters_as_lowercase_booleans(
     assert engine.requests[0].query == {"withUnlockedTasks": ["true"]}
 
 
-def test_error_details_are_read_as_plain_text(engine: FakeEngine, client: CamundaClient) -> None:
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [
+        ("text/plain;charset=UTF-8", "utf-8"),
+        ("text/plain; charset=windows-1251", "cp1251"),
+        ("text/plain", "utf-8"),
+    ],
+)
+def test_error_details_are_read_as_plain_text_in_the_charset_named(
+    engine: FakeEngine, client: CamundaClient, content_type: str, encoding: str
+) -> None:
     text = "java.lang.RuntimeException: сбой"
     engine.answer(
-        "GET", "/external-task/t-1/errorDetails", body=text, content_type="text/plain;charset=UTF-8"
+        "GET", "/external-task/t-1/errorDetails", body=text.encode(encoding), content_type=content_type
     )
 
     assert client.error_details("t-1") == text
