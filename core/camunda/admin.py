@@ -11,22 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
-from core.camunda.http import EngineHttp
+from core.camunda.http import EngineHttp, MultipartFields
 from core.camunda.settings import CamundaSettings
 from core.camunda.variables import FileRef, decode_variables, encode_variables
 
 
 class EngineAdmin:
-    """Client for ``/engine-rest`` minus the task commands; pass a ``session`` to share or stub it.
+    """Client for ``/engine-rest`` minus the task commands.
 
     Implements :class:`~core.camunda.port.TaskHistory`.
     """
 
-    def __init__(self, settings: CamundaSettings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: CamundaSettings) -> None:
         self.settings = settings
-        self._http = EngineHttp(settings, session)
+        self._http = EngineHttp(settings)
 
     def close(self) -> None:
         self._http.close()
@@ -92,17 +90,16 @@ class EngineAdmin:
         enable_duplicate_filtering: bool = False,
     ) -> dict[str, Any]:
         """Deploy resources (multipart); returns the engine's deployment JSON."""
-        fields: list[tuple[str, Any]] = [("deployment-name", (None, name))]
-        if source:
-            fields.append(("deployment-source", (None, source)))
-        if tenant_id:
-            fields.append(("tenant-id", (None, tenant_id)))
-        if deploy_changed_only:
-            fields.append(("deploy-changed-only", (None, "true")))
-        if enable_duplicate_filtering:
-            fields.append(("enable-duplicate-filtering", (None, "true")))
-        fields += [
-            (filename, (filename, data, "application/octet-stream")) for filename, data in files.items()
+        options = {
+            "deployment-source": source,
+            "tenant-id": tenant_id,
+            "deploy-changed-only": "true" if deploy_changed_only else None,
+            "enable-duplicate-filtering": "true" if enable_duplicate_filtering else None,
+        }
+        fields: MultipartFields = [
+            ("deployment-name", name),
+            *((option, value) for option, value in options.items() if value),
+            *((filename, (filename, data, "application/octet-stream")) for filename, data in files.items()),
         ]
         return dict(self._http.request("POST", "/deployment/create", files=fields).json())
 

@@ -1,15 +1,22 @@
-"""HTTP plumbing shared by the engine clients: pooled session, auth, requests, error translation."""
+"""The one request path of the engine clients: urllib3 pool, JSON and multipart bodies, typed errors.
+
+urllib3 directly rather than requests: requests' per-call machinery (prepare, environment merge,
+hooks, cookies) was most of the tracker's CPU; urllib3 takes about 40 % less per engine call
+(docs/performance.md)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+import json as jsonlib
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.utils import get_environ_proxies
+import urllib3
+from urllib3 import exceptions as transport
+from urllib3.fields import RequestField
 
+from core.camunda.connection import auth_headers, build_pool
+from core.camunda.response import EngineResponse
 from core.camunda.settings import CamundaSettings
 from core.errors import (
     CamundaConflict,
@@ -18,20 +25,26 @@ from core.errors import (
     CamundaUnavailable,
 )
 
+# A multipart form as urllib3 encodes it: ("field", "text") for a form field,
+# ("field", (filename, data, content_type)) for a file part.
+MultipartFields = Sequence[tuple[str, str | tuple[str, bytes, str]] | RequestField]
+
+# The transport failures that mean "the engine cannot be reached now" (with retries off, urllib3
+# raises these themselves): refused/unresolvable/timed out, connection broken, TLS, proxy.
+UNREACHABLE = (transport.TimeoutError, transport.ProtocolError, transport.SSLError, transport.ProxyError)
+
 
 class EngineHttp:
-    """The one request path of every engine client: timeouts, TLS, typed errors.
+    """Sends requests to ``settings.root`` over one keep-alive pool; timeouts, TLS, typed errors."""
 
-    Pass a ``session`` to share or stub the HTTP layer.
-    """
-
-    def __init__(self, settings: CamundaSettings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: CamundaSettings) -> None:
         self.settings = settings
-        self._session = session or build_session(settings)
-        self._verify = request_verify(settings)
+        self._pool = build_pool(settings)
+        self._headers = auth_headers(settings)
+        self._timeout = urllib3.Timeout(connect=settings.connect_timeout_s, read=settings.read_timeout_s)
 
     def close(self) -> None:
-        self._session.close()
+        self._pool.clear()
 
     def request(
         self,
@@ -40,77 +53,84 @@ class EngineHttp:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-        files: Any = None,
+        files: MultipartFields | None = None,
         read_timeout: float | None = None,
         task_command: bool = False,
         headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        timeout = (self.settings.connect_timeout_s, read_timeout or self.settings.read_timeout_s)
+    ) -> EngineResponse:
+        """One call; ``read_timeout`` overrides the settings' (long polls), ``headers`` add or replace."""
+        body, request_headers = self._body(json, files, headers)
+        url = self.settings.root + path + (_query(params) if params else "")
         try:
-            response = self._session.request(
+            # No retries and no redirects: a task command must not be sent twice behind the
+            # caller's back, and the engine API never redirects (following one would send the
+            # body and credentials to wherever the Location points).
+            raw = self._pool.urlopen(
                 method,
-                self.settings.root + path,
-                json=json,
-                params=params,
-                files=files,
-                timeout=timeout,
-                headers=headers,
-                # Per request: a session given from outside may still trust the environment,
-                # and requests would let REQUESTS_CA_BUNDLE override the session's bundle.
-                verify=self._verify,
+                url,
+                body=body,
+                headers=request_headers,
+                timeout=self._timeout_for(read_timeout),
+                retries=False,
+                redirect=False,
             )
-        except (requests.ConnectionError, requests.Timeout) as err:
+        except UNREACHABLE as err:
             raise CamundaUnavailable(
                 f"engine at {self.settings.root} unreachable: {type(err).__name__}"
             ) from err
+        response = EngineResponse(raw.status, raw.reason or "", raw.data, raw.headers.get("Content-Type", ""))
         raise_for_engine_error(response, task_command=task_command)
         return response
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params).json()
 
+    def _body(
+        self, json: Any, files: MultipartFields | None, headers: Mapping[str, str] | None
+    ) -> tuple[bytes | None, Mapping[str, str]]:
+        merged: Mapping[str, str] = self._headers
+        body: bytes | None = None
+        if files is not None:
+            body, content_type = urllib3.encode_multipart_formdata(files)
+            merged = {**merged, "Content-Type": content_type}
+        elif json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":"), allow_nan=False).encode()
+            merged = {**merged, "Content-Type": "application/json"}
+        if headers:
+            merged = urllib3.HTTPHeaderDict(merged)  # replaces case-insensitively
+            merged.update(headers)
+        return body, merged
+
+    def _timeout_for(self, read_timeout: float | None) -> urllib3.Timeout:
+        if read_timeout is None:
+            return self._timeout
+        return urllib3.Timeout(connect=self.settings.connect_timeout_s, read=read_timeout)
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    """``?a=1&b=x`` with None values left out and lists repeated, as requests encoded them."""
+    present = {name: value for name, value in params.items() if value is not None}
+    return "?" + urlencode(present, doseq=True) if present else ""
+
 
 # Statuses that mean "the engine is not serving right now", not "your request is wrong".
 UNAVAILABLE_STATUSES = {502, 503, 504}
 
 
-def build_session(settings: CamundaSettings) -> requests.Session:
-    """A keep-alive session sized for the client's concurrency, with auth and TLS settings."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=settings.pool_size)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.verify = settings.verify
-    # With trust_env on, requests re-reads the proxy variables and ~/.netrc on every request
-    # (~130 µs of CPU each, a tenth of the tracker's CPU per task): read the proxies for the
-    # engine once here; the CA bundle from the environment comes from request_verify().
-    session.trust_env = False
-    session.proxies.update(get_environ_proxies(settings.root))
-    if settings.token:
-        session.headers["Authorization"] = f"Bearer {settings.token}"
-    elif settings.username:
-        session.auth = (settings.username, settings.password or "")
-    session.headers["Accept"] = "application/json"
-    return session
-
-
-def request_verify(settings: CamundaSettings) -> str | bool:
-    """What every request verifies the engine with: the configured CA bundle, else the one the
-    environment names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests reads them), else the
-    default store. Verification is never off."""
-    environ = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return settings.ca_bundle or environ or True
-
-
-def raise_for_engine_error(response: requests.Response, *, task_command: bool = False) -> None:
+def raise_for_engine_error(response: EngineResponse, *, task_command: bool = False) -> None:
     """Turn an error status into the kernel's typed Camunda errors.
 
     ``task_command`` marks complete/failure/bpmnError/extendLock/lock, where 400 means the
-    task is locked by another worker or its lock has expired.
+    task is locked by another worker or its lock has expired. A redirect is an error too:
+    none is followed, and its body is not the answer the caller asked for.
     """
-    status = response.status_code
-    if status < 400:
+    status = response.status
+    if status < 300:
         return
+    if status < 400:
+        raise CamundaRequestError(
+            status, "Redirect", f"engine answered HTTP {status}: base_url must be its final address"
+        )
     error_type, message, details = _error_body(response)
     if status in UNAVAILABLE_STATUSES or (status == 500 and "shutdown" in message.lower()):
         raise CamundaUnavailable(f"engine unavailable: HTTP {status} {error_type}: {message}")
@@ -123,11 +143,11 @@ def raise_for_engine_error(response: requests.Response, *, task_command: bool = 
     raise error
 
 
-def _error_body(response: requests.Response) -> tuple[str, str, Mapping[str, Any] | None]:
+def _error_body(response: EngineResponse) -> tuple[str, str, Mapping[str, Any] | None]:
     try:
         body = response.json()
     except ValueError:
-        return "HttpError", response.text[:500] or response.reason or "", None
+        return "HttpError", response.text[:500] or response.reason, None
     if not isinstance(body, dict):
         return "HttpError", str(body)[:500], None
     details = body.get("details") if isinstance(body.get("details"), dict) else None

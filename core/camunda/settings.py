@@ -24,7 +24,3 @@ class CamundaSettings:
     @property
     def root(self) -> str:
         return self.base_url.rstrip("/")
-
-    @property
-    def verify(self) -> str | bool:
-        return self.ca_bundle or True

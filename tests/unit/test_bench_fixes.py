@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import certifi
 import pytest
+import urllib3
 
-from core.camunda.http import build_session, request_verify
+from core.camunda.connection import build_pool, ca_bundle_path, engine_proxy
 from core.camunda.settings import CamundaSettings
 from core.redact import MASK, redact
 
@@ -35,36 +37,36 @@ def test_two_processes_beating_under_one_name_do_not_break_each_other(tmp_path: 
     assert "ts" in json.loads((tmp_path / "task_creator.python.heartbeat").read_text())
 
 
-def test_the_engine_session_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_engine_pool_reads_the_proxy_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("NO_PROXY", "")
-    session = build_session(CamundaSettings(base_url="http://engine.test/engine-rest"))
+    pool = build_pool(CamundaSettings(base_url="http://engine.test/engine-rest"))
+    monkeypatch.delenv("HTTP_PROXY")
 
-    # requests would otherwise re-read the proxy variables and ~/.netrc on every request
-    assert session.trust_env is False
-    assert session.proxies["http"] == "http://proxy.test:3128"
-    session.close()
+    # requests re-read the proxy variables and ~/.netrc on every request; the pool keeps what it found
+    assert isinstance(pool, urllib3.ProxyManager)
+    assert pool.proxy is not None
+    assert (pool.proxy.host, pool.proxy.port) == ("proxy.test", 3128)
+    pool.clear()
 
 
 def test_no_proxy_still_exempts_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("NO_PROXY", "engine.test")
-    session = build_session(CamundaSettings(base_url="http://engine.test/engine-rest"))
 
-    assert "http" not in session.proxies
-    session.close()
+    assert engine_proxy("http://engine.test/engine-rest") is None
 
 
-def test_requests_verify_with_the_environment_bundle_unless_one_is_configured(
+def test_the_engine_is_verified_with_the_environment_bundle_unless_one_is_configured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/env-bundle.pem")
 
-    assert request_verify(CamundaSettings()) == "/etc/ssl/env-bundle.pem"
-    assert request_verify(CamundaSettings(ca_bundle="/etc/exchanger/ca.pem")) == "/etc/exchanger/ca.pem"
+    assert ca_bundle_path(CamundaSettings()) == "/etc/ssl/env-bundle.pem"
+    assert ca_bundle_path(CamundaSettings(ca_bundle="/etc/exchanger/ca.pem")) == "/etc/exchanger/ca.pem"
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert request_verify(CamundaSettings()) is True
+    assert ca_bundle_path(CamundaSettings()) == certifi.where()
 
 
 @pytest.mark.parametrize(
