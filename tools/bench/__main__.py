@@ -86,7 +86,7 @@ def main(
     at 3000x1, one round of the client library (defaults and tuned) at 1000x5, then the
     suite paced at half its rate.
 
-    Knobs: max_tasks, async_response_timeout_ms, use_priority, creator_concurrency,
+    Knobs: max_tasks, async_response_timeout_ms, use_priority, fetch_gather_ms, creator_concurrency,
     creator_prefetch, tracker_concurrency, camunda_pool_size, creators, log_level.
     """
     logger.remove()

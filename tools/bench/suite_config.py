@@ -25,6 +25,7 @@ class SuiteKnobs:
     max_tasks: int = 100
     async_response_timeout_ms: int = 30_000
     use_priority: bool = True
+    fetch_gather_ms: int = 20
     creator_concurrency: int = 8
     creator_prefetch: int | None = None
     tracker_concurrency: int = 8
@@ -80,6 +81,7 @@ def write_config(
             "max_tasks": knobs.max_tasks,
             "async_response_timeout_ms": knobs.async_response_timeout_ms,
             "use_priority": knobs.use_priority,
+            "fetch_gather_ms": knobs.fetch_gather_ms,
         },
         "tracker": {"concurrency": knobs.tracker_concurrency},
         # Served as shipped, but on any free port: the default ports may belong to another
