@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from loguru import logger
 
-from core.camunda import EnginePort, FetchTopic
+from core.camunda import EnginePort, FetchTopic, LockedTask
 from core.config.models import WorkerConfig
 from core.errors import BrokerError, CamundaError, CamundaUnavailable
 from core.health import Heartbeat
@@ -25,6 +25,8 @@ from universal_worker.plan import FetchPlan, Planner
 TOTALS_INTERVAL_S = 60.0
 IDLE_PAUSE_S = 0.5  # between empty fetches when long polling is off
 FULL_PAUSE_S = 0.5  # before looking again when every system's queue is full
+#: With ``use_priority: auto``, fetches go by priority this long after a task with one was seen.
+PRIORITY_MEMORY_S = 600.0
 
 
 class FetchLoop:
@@ -58,6 +60,7 @@ class FetchLoop:
         self._engine_down = False
         self._broker_down = False
         self._totals_at = time.monotonic()
+        self._priority_seen_at: float | None = None
         self.fetches = 0
 
     def run(self) -> None:
@@ -97,16 +100,33 @@ class FetchLoop:
             topics,
             max_tasks=max_tasks,
             async_response_timeout_ms=self._long_poll_ms(),
-            use_priority=self._config.use_priority,
+            use_priority=self._use_priority(),
         )
         self.fetches += 1
         self._engine_back()
         if tasks:
+            self._note_priorities(tasks)
             self._dispatcher.dispatch(tasks)
             if len(tasks) < max_tasks:
                 self._gather(fetched_at)
         elif not self._config.async_response_timeout_ms:
             self._stop.wait(IDLE_PAUSE_S)
+
+    def _use_priority(self) -> bool:
+        setting = self._config.use_priority
+        if setting != "auto":
+            return bool(setting)
+        seen = self._priority_seen_at
+        return seen is not None and time.monotonic() - seen < PRIORITY_MEMORY_S
+
+    def _note_priorities(self, tasks: list[LockedTask]) -> None:
+        """Under ``auto``, a task with a priority turns ordering on (the batch that showed it
+        was fetched unordered: the price of not sorting for everyone who sets none)."""
+        if self._config.use_priority != "auto" or not any(task.priority for task in tasks):
+            return
+        if not self._use_priority():
+            logger.info("tasks carry priorities: fetching by priority")
+        self._priority_seen_at = time.monotonic()
 
     def _gather(self, fetched_at: float) -> None:
         """A partial batch means light load: let the next tasks gather so one fetch takes several.

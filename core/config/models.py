@@ -167,7 +167,10 @@ class WorkerConfig(Strict):
     worker_id: str | None = None
     async_response_timeout_ms: int = Field(30_000, ge=0, le=1_800_000)
     max_tasks: int = Field(100, ge=1, le=1_000)
-    use_priority: bool = True
+    # Order fetches by task priority. Sorting costs the engine about half as much again per
+    # fetchAndLock (docs/performance.md), for nothing when every priority is the default 0;
+    # "auto" asks for it once fetched tasks carry priorities, and for PRIORITY_MEMORY_S after.
+    use_priority: bool | Literal["auto"] = "auto"
     topic_discovery_interval_s: float = Field(60.0, gt=0)
     bpmn_cache_size: int = Field(256, ge=1)
     tenant_ids: list[str] = Field(default_factory=list)

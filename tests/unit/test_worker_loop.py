@@ -18,7 +18,7 @@ from core.health import Heartbeat
 from tests.unit.fakes import FakeCamunda, FakeClock, StepEvent, captured_logs, engine_task
 from universal_worker import loop as loop_module
 from universal_worker.dispatch import DispatchStats
-from universal_worker.loop import IDLE_PAUSE_S, FetchLoop
+from universal_worker.loop import IDLE_PAUSE_S, PRIORITY_MEMORY_S, FetchLoop
 from universal_worker.plan import Planner
 from universal_worker.routing import Router
 
@@ -381,3 +381,53 @@ def test_a_full_batch_or_a_window_of_zero_fetches_again_at_once(tmp_path: Path) 
 
     assert full.stop.waits == [] and off.stop.waits == []
     assert full.events == off.events == ["fetch", "dispatch", "fetch", "dispatch"]
+
+
+# -- ordering by priority ----------------------------------------------------------------------------
+
+
+def plain_tasks() -> list[LockedTask]:
+    """A task at the default priority (0); TASKS carry priority 5."""
+    return [LockedTask.from_json({**engine_task("t-plain"), "priority": 0})]
+
+
+def test_by_default_fetches_go_unordered_until_a_task_carries_a_priority(rig: Rig) -> None:
+    # Given the shipped default (auto) and tasks without priorities, then one with a priority
+    rig.fetches(plain_tasks(), TASKS, plain_tasks(), rig.then_stop(plain_tasks()))
+
+    with captured_logs() as logs:
+        rig.run()
+
+    # Then the engine is asked to sort only from the fetch after the one that showed a priority
+    assert [kw["use_priority"] for kw in rig.fetch_kwargs()] == [False, False, True, True]
+    assert sum("fetching by priority" in line for line in logs) == 1
+
+
+def test_ordering_stops_once_no_priority_was_seen_for_a_while(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("universal_worker.loop.time.monotonic", clock)
+
+    def later(tasks: list[LockedTask]) -> Callable[[], list[LockedTask]]:
+        def fetch() -> list[LockedTask]:
+            clock.advance(PRIORITY_MEMORY_S / 2 + 1)
+            return tasks
+
+        return fetch
+
+    rig.fetches(TASKS, later(plain_tasks()), later(plain_tasks()), rig.then_stop())
+
+    rig.run()
+
+    assert [kw["use_priority"] for kw in rig.fetch_kwargs()] == [False, True, True, False]
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_an_explicit_setting_is_kept_whatever_the_tasks_carry(tmp_path: Path, setting: bool) -> None:
+    rig = Rig(tmp_path, use_priority=setting)
+    rig.fetches(plain_tasks(), TASKS, rig.then_stop(TASKS))
+
+    rig.run()
+
+    assert [kw["use_priority"] for kw in rig.fetch_kwargs()] == [setting] * 3

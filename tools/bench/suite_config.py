@@ -24,7 +24,7 @@ HANDLER_MODULE = "tools.bench.echo_topic"
 class SuiteKnobs:
     max_tasks: int = 100
     async_response_timeout_ms: int = 30_000
-    use_priority: bool = True
+    use_priority: bool | str = "auto"  # true, false or auto, as the worker's setting
     fetch_gather_ms: int = 20
     creator_concurrency: int = 8
     creator_prefetch: int | None = None
@@ -50,6 +50,8 @@ def with_overrides(knobs: SuiteKnobs, pairs: Iterable[str]) -> SuiteKnobs:
 
 
 def _parse(kind: str, text: str, pair: str) -> Any:
+    if kind == "bool | str":
+        return _parse("bool", text, pair) if text.lower() in ("true", "false", "1", "0") else text
     if kind == "bool":
         if text.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"{pair!r}: expected true or false")
