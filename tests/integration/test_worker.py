@@ -149,20 +149,46 @@ def _heartbeat(suite: Suite) -> dict[str, object]:
     return dict(json.loads((suite.state_dir / "universal_worker.heartbeat").read_text()))
 
 
-def test_higher_priority_tasks_are_published_first(suite: Suite, camunda: CamundaClient, unique: str) -> None:
-    suite.configure(
-        systems={"alpha": IMMEDIATE}, rules=[{"topic": f"w{unique}.prio", "system": "alpha"}], worker=ALONE
-    )
+def _prioritised_backlog(camunda: CamundaClient, unique: str) -> None:
+    """15 waiting tasks at priority 1, then 15 at priority 90."""
     deploy(camunda, f"low{unique}", [Step("a", f"w{unique}.prio", priority=1)])
     deploy(camunda, f"high{unique}", [Step("a", f"w{unique}.prio", priority=90)])
     for _ in range(15):
         camunda.start_process_instance(f"low{unique}")
     for _ in range(15):
         camunda.start_process_instance(f"high{unique}")
+
+
+def test_with_use_priority_on_higher_priority_tasks_are_published_first(
+    suite: Suite, camunda: CamundaClient, unique: str
+) -> None:
+    suite.configure(
+        systems={"alpha": IMMEDIATE},
+        rules=[{"topic": f"w{unique}.prio", "system": "alpha"}],
+        worker={**ALONE, "use_priority": True},
+    )
+    _prioritised_backlog(camunda, unique)
     suite.start("worker")
     queued(suite, "alpha.queue", 30)
     priorities = [body["task"]["priority"] for _, body in drain(suite.broker(), "alpha.queue")]
     assert priorities == sorted(priorities, reverse=True)
+
+
+def test_by_default_priorities_order_every_fetch_after_the_first_that_shows_one(
+    suite: Suite, camunda: CamundaClient, unique: str
+) -> None:
+    # Given the default (auto) and a worker that fetches 5 tasks at a time
+    suite.configure(
+        systems={"alpha": IMMEDIATE},
+        rules=[{"topic": f"w{unique}.prio", "system": "alpha"}],
+        worker={**ALONE, "max_tasks": 5},
+    )
+    _prioritised_backlog(camunda, unique)
+    suite.start("worker")
+    queued(suite, "alpha.queue", 30)
+    priorities = [body["task"]["priority"] for _, body in drain(suite.broker(), "alpha.queue")]
+    # Then only the first batch may come in the engine's own order; every later one is by priority
+    assert priorities[5:] == sorted(priorities[5:], reverse=True)
 
 
 def test_a_broker_outage_mid_run_loses_no_task(suite: Suite, camunda: CamundaClient, unique: str) -> None:
