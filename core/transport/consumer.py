@@ -70,10 +70,6 @@ class Consumer:
         self._generation = 0
         self._unsettled: set[int] = set()
         self._cancelled_by_broker = False
-        # Settles from pool threads wait here for the consumer thread (see _request_settle).
-        self._settle_lock = threading.Lock()
-        self._to_settle: list[tuple[int, int, bool, bool]] = []
-        self._flush_posted = False
 
     @property
     def is_connected(self) -> bool:
@@ -150,8 +146,6 @@ class Consumer:
         connection, node = open_blocking_on_node(self._settings, self._name)
         self._connection, self._generation = connection, self._generation + 1
         self._unsettled.clear()
-        with self._settle_lock:  # a flush posted to the dead connection never ran
-            self._to_settle, self._flush_posted = [], False
         self._cancelled_by_broker = False
         channel = self._channel = connection.channel()
         channel.basic_qos(prefetch_count=self._prefetch)
@@ -159,7 +153,7 @@ class Consumer:
             self._topology.declare(channel, self._settings)
         channel.add_on_cancel_callback(self._on_broker_cancel)
         for queue in self._queues:
-            callback = partial(self._on_message, queue, self._generation)
+            callback = partial(self._on_message, queue, connection, self._generation)
             channel.basic_consume(self._settings.name(queue), callback, auto_ack=False)
         self._connected.set()
         self._backoff.reset()
@@ -196,6 +190,7 @@ class Consumer:
     def _on_message(
         self,
         queue: str,
+        connection: Any,
         generation: int,
         _channel: Any,
         method: Any,
@@ -215,7 +210,7 @@ class Consumer:
             content_type=properties.content_type,
             correlation_id=properties.correlation_id,
             reply_to=properties.reply_to,
-            _settle=partial(self._request_settle, generation, method.delivery_tag),
+            _settle=partial(self._request_settle, connection, generation, method.delivery_tag),
         )
         try:
             self._handler(delivery)
@@ -235,61 +230,21 @@ class Consumer:
 
     # -- settling (any thread → consumer thread) ---------------------------------------------
 
-    def _request_settle(self, generation: int, tag: int, ack: bool, requeue: bool) -> None:
-        """Called by ``Delivery.ack``/``nack`` on any thread: queue it for the consumer thread.
-
-        Only the first settle of a batch wakes the consumer thread (a write to pika's wake-up
-        socket); those that come in before it runs ride along, and their acks go out together.
-        """
-        with self._settle_lock:
-            self._to_settle.append((generation, tag, ack, requeue))
-            if self._flush_posted:
-                return
-            self._flush_posted = True
+    def _request_settle(self, connection: Any, generation: int, tag: int, ack: bool, requeue: bool) -> None:
+        """Called by ``Delivery.ack``/``nack`` on any thread: post the work to the consumer thread."""
         try:
-            # The current connection, not the delivery's: a flush posted to a dead one never
-            # runs, and stale tags are dropped by their generation anyway.
-            connection = self._connection
-            if connection is None:
-                raise pika.exceptions.ConnectionWrongStateError("reconnecting")
-            connection.add_callback_threadsafe(self._flush_settles)
+            connection.add_callback_threadsafe(partial(self._settle, generation, tag, ack, requeue))
         except (pika.exceptions.AMQPError, *CONNECTION_ERRORS):
-            with self._settle_lock:
-                self._flush_posted = False
             logger.debug(
                 "{}: delivery {} belongs to a closed connection; the broker redelivers it", self._name, tag
             )
 
-    def _flush_settles(self) -> None:
-        """On the consumer thread: settle everything queued, acking a run of tags in one frame."""
-        with self._settle_lock:
-            batch, self._to_settle = self._to_settle, []
-            self._flush_posted = False
-        acks: list[int] = []
-        for generation, tag, ack, requeue in batch:
-            if generation != self._generation or tag not in self._unsettled:
-                continue  # stale (an earlier connection's) or settled already
-            self._unsettled.discard(tag)
-            if ack:
-                acks.append(tag)
-            else:
-                self._channel.basic_nack(delivery_tag=tag, requeue=requeue)
-        self._ack(acks)
-
-    def _ack(self, tags: list[int]) -> None:
-        """Ack ``tags``: those below every still-unsettled delivery with one ``multiple`` ack.
-
-        A multiple ack covers every tag up to it on the channel; it is safe up to the lowest tag
-        still in flight (a later delivery always has a higher tag than one handed out before).
-        """
-        if not tags:
+    def _settle(self, generation: int, tag: int, ack: bool, requeue: bool) -> None:
+        """On the consumer thread: ack or nack, unless the tag is stale or already settled."""
+        if generation != self._generation or tag not in self._unsettled:
             return
-        oldest_open = min(self._unsettled, default=None)
-        covered = [t for t in tags if oldest_open is None or t < oldest_open]
-        if len(covered) > 1:
-            self._channel.basic_ack(delivery_tag=max(covered), multiple=True)
-        elif covered:
-            self._channel.basic_ack(delivery_tag=covered[0])
-        for tag in tags:
-            if oldest_open is not None and tag > oldest_open:
-                self._channel.basic_ack(delivery_tag=tag)
+        self._unsettled.discard(tag)
+        if ack:
+            self._channel.basic_ack(delivery_tag=tag)
+        else:
+            self._channel.basic_nack(delivery_tag=tag, requeue=requeue)
