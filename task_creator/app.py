@@ -17,10 +17,10 @@ from core.runtime import ServiceRuntime
 from core.transport.base import Transport
 from core.transport.topology import system_queue
 from systems import registry
-from task_creator.processor import CLAIM_LEASE_S, TaskProcessor, claim_owner
+from task_creator.processor import TaskProcessor, claim_owner
 
 HEARTBEAT_NAME = "task_creator"
-CLAIM_RENEW_S = CLAIM_LEASE_S / 3
+CLAIM_RENEWALS = 3  # renewals per lease: a claim outlives two missed renewals
 TOTALS_INTERVAL_S = 60.0
 HEARTBEAT_MAX_AGE_S = 30.0
 
@@ -38,7 +38,8 @@ def run(
     runtime.close_last(ledger.close, datasets.close)
     owner = claim_owner()
     processors = [_serve_system(runtime, settings, name, ledger, owner) for name in systems]
-    runtime.chore(CLAIM_RENEW_S, lambda: _renew_claims(ledger, owner))
+    lease_s = settings.creator.claim_lease_s
+    runtime.chore(lease_s / CLAIM_RENEWALS, lambda: _renew_claims(ledger, owner, lease_s))
     runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
     ready = [connected_check("broker", lambda: runtime.connected)]
     serve_metrics(runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, HEARTBEAT_MAX_AGE_S, ready)
@@ -55,7 +56,15 @@ def _serve_system(
     logger.info("system {}: topics {}", name, ", ".join(router.topics))
     topology = wiring.topology(settings)
     processor = TaskProcessor(
-        name, config, router, ledger, runtime.publisher(), topology, config.options, owner
+        name,
+        config,
+        router,
+        ledger,
+        runtime.publisher(),
+        topology,
+        config.options,
+        owner,
+        claim_lease_s=settings.creator.claim_lease_s,
     )
     runtime.consume(
         name,
@@ -67,9 +76,9 @@ def _serve_system(
     return processor
 
 
-def _renew_claims(ledger: Ledger, owner: str) -> None:
+def _renew_claims(ledger: Ledger, owner: str, lease_s: float) -> None:
     try:
-        ledger.renew_claims(owner, CLAIM_LEASE_S)
+        ledger.renew_claims(owner, lease_s)
     except LedgerError as err:  # the lease outlives a few failed renewals
         logger.error("could not renew this creator's claims: {}", err)
 

@@ -40,8 +40,8 @@ from task_creator.parking import Parking
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
 COMPONENT = "task_creator"
-# A claim's lease; its owner renews it every 10 s (task_creator.app), so only a dead owner's
-# claim runs out and can be taken over.
+# A claim's lease by default (``creator.claim_lease_s``); its owner renews it every third of
+# the lease (task_creator.app), so only a dead owner's claim runs out and can be taken over.
 CLAIM_LEASE_S = 30.0
 BUSY_RECHECK_MS = 1_000  # a second delivery of a running task looks again after about this
 
@@ -64,9 +64,11 @@ class TaskProcessor:
         topology: Topology,
         options: Mapping[str, Any],
         owner: str | None = None,
+        claim_lease_s: float = CLAIM_LEASE_S,
     ) -> None:
         self.system = system
         self.owner = owner or claim_owner()
+        self.claim_lease_s = claim_lease_s
         self.stats = ProcessorStats()
         self._config = config
         self._router = router
@@ -99,7 +101,7 @@ class TaskProcessor:
         entry = self._ledger.get(task.task.id) or self._record(task)
         if self._reemitted(delivery, entry, task):
             return
-        if not self._ledger.claim(task.task.id, self.owner, CLAIM_LEASE_S):
+        if not self._ledger.claim(task.task.id, self.owner, self.claim_lease_s):
             self._busy(delivery, task)
             return
         stored = False
@@ -134,7 +136,7 @@ class TaskProcessor:
         self.stats.deferred += 1
         owner = entry.claim_owner if entry else "?"
         logger.info("task={} is being handled by {}: this delivery waits", task.task.id, owner)
-        # Not a busy loop: a dead owner's lease takes up to 30 s to run out.
+        # Not a busy loop: a dead owner's lease takes up to claim_lease_s (30 s) to run out.
         self._parking.park(delivery, task.message_id, BUSY_RECHECK_MS)
 
     def _run(

@@ -185,6 +185,12 @@ class WorkerConfig(Strict):
     fetch_gather_ms: int = Field(20, ge=0, le=1_000)
 
 
+class CreatorConfig(Strict):
+    # How long a creator's claim on a running task lives unless renewed (every third of it): a
+    # killed creator's tasks wait this long before another creator takes them over.
+    claim_lease_s: float = Field(30.0, gt=0)
+
+
 class TrackerConfig(Strict):
     concurrency: int = Field(8, ge=1, le=256)
     lock_check_interval_s: float = Field(5.0, gt=0)
@@ -240,6 +246,7 @@ class AppSettings(Strict):
     ledger: LedgerConfig = LedgerConfig()
     logging: LoggingConfig = LoggingConfig()
     worker: WorkerConfig = WorkerConfig()
+    creator: CreatorConfig = CreatorConfig()
     tracker: TrackerConfig = TrackerConfig()
     api: ApiConfig = ApiConfig()
     metrics: MetricsConfig = MetricsConfig()

@@ -30,10 +30,11 @@ from tests.fixtures.bitrix24.e2e import (
 from tests.fixtures.bitrix24.support import Sandbox, assert_no_secret_in_logs, running_sandbox
 from tests.support.bpmn import Step, chain_process
 from tests.support.locks import lock_expiry, lock_moved
-from tests.support.suite import drain
+from tests.support.suite import SHORT_CLAIM_LEASE_S, drain
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
+INSTANCES = 40  # the rate-limit run
 ONE_STEP = [Step("Check", "bitrix24.task", name="Check it", properties={"bitrix.responsible": "2"})]
 
 
@@ -54,37 +55,45 @@ def settings_of(sandbox: Sandbox, **values: object) -> None:
     sandbox.control("POST", "settings", values)
 
 
-def test_a_hundred_instances_complete_under_the_rate_limit_without_503(
+def test_forty_instances_complete_under_the_rate_limit_without_503(
     suite: BitrixSuite, sandbox: Sandbox, camunda: CamundaClient, unique: str
 ) -> None:
     key = f"p{unique}"
-    rate, burst = 20.0, 50  # 200 tasks' calls still overrun the burst many times over
+    # 80 tasks make some 280 calls: several times the burst, so without the client's limiter the
+    # portal would answer 503 within the first seconds (100 instances proved no more, in 2.5x the time).
+    rate, burst = 20.0, 50
     settings_of(sandbox, rate=rate, burst=burst, auto_close_after_s=1.0)
     configure(
         suite, sandbox, [key], options={"rate_limit": {"rate": rate, "burst": burst, "tracker_share": 0.2}}
     )
     deploy_demo(camunda, "people-task.bpmn", key)
     started = time.monotonic()
-    for n in range(100):
+    for n in range(INSTANCES):
         camunda.start_process_instance(key, variables={"customer": f"c{n}"})
     start_all(suite)
-    wait_for(lambda: finished(camunda, key) == 100, timeout=280, interval=1, what="100 instances to finish")
+    wait_for(
+        lambda: finished(camunda, key) == INSTANCES, timeout=200, interval=1, what="every instance to finish"
+    )
     elapsed = time.monotonic() - started
     state = sandbox.state()
     counters = state["counters"]
     assert counters["served_503"] == 0 and "503" not in counters["statuses"]
-    assert len(state["tasks"]) == 200 and set(tasks_per_external_task(sandbox).values()) == {1}
+    tasks = 2 * INSTANCES  # each instance's two people tasks
+    assert len(state["tasks"]) == tasks and set(tasks_per_external_task(sandbox).values()) == {1}
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
     requests = sum(counters["requests"].values())
     logger.info(
-        "100 instances (200 Bitrix tasks) in {:.0f} s at {}/s: {} requests, {:.2f} per task: {}",
+        "{} instances ({} Bitrix tasks) in {:.0f} s at {}/s: {} requests, {:.2f} per task: {}",
+        INSTANCES,
+        tasks,
         elapsed,
         rate,
         requests,
-        requests / 200,
+        requests / tasks,
         counters["requests"],
     )
-    assert requests / 200 < 4
+    assert requests > 2 * burst  # the load did overrun the burst
+    assert requests / tasks < 4
 
 
 def test_tasks_open_longer_than_a_short_lock_keep_it_and_answers_drive_the_gateway(
@@ -157,6 +166,7 @@ def test_sigkill_of_the_creator_during_creation_makes_no_second_task(
         "POST", "faults", {"kind": "slow", "method": "tasks.task.add", "delay_s": 0.4, "count": 1000}
     )
     configure(suite, sandbox, [key], options={"rate_limit": {"rate": 50.0, "burst": 100}})
+    suite.set_creator(claim_lease_s=SHORT_CLAIM_LEASE_S)  # the killed creator's adds are taken over soon
     camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, ONE_STEP).encode()})
     for _ in range(40):
         camunda.start_process_instance(key)

@@ -70,8 +70,7 @@ def start(suite: DaDataSuite, sandbox: Sandbox, camunda: CamundaClient, key: str
     camunda.create_deployment(f"e2e-{key}", {f"{key}.bpmn": chain_process(key, STEPS).encode()})
     for name, args in SERVICES:
         suite.start(name, *args)
-    for name, args in SERVICES:
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(SERVICES)
 
 
 def start_instances(camunda: CamundaClient, key: str, count: int) -> dict[str, str]:

@@ -168,8 +168,7 @@ def start(suite: Suite, *names: str) -> None:
     args = {"api": (), "worker": (), "creator": CREATOR_ARGS, "tracker": ()}
     for name in names:
         suite.start(name, *args[name])
-    for name in names:
-        suite.wait_healthy(name, *args[name])
+    suite.wait_all_healthy([(name, args[name]) for name in names])
 
 
 def sign_in(page: Page, base: str, token: str) -> None:

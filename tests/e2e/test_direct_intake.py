@@ -25,7 +25,7 @@ from tests.fixtures.bitrix24.e2e import bitrix_system, deploy_demo, open_tasks
 from tests.fixtures.bitrix24.support import Sandbox, running_sandbox
 from tests.support.api import OPERATE, READ, ReplyQueue, api_env
 from tests.support.handlers import counts
-from tests.support.suite import Suite
+from tests.support.suite import SHORT_CLAIM_LEASE_S, Suite
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -117,8 +117,7 @@ def start(suite: Suite, *names: str) -> Api:
     wanted = {"api": (), "creator": CREATOR_ARGS, "tracker": (), "worker": ()}
     for name in names:
         suite.start(name, *wanted[name])
-    for name in names:
-        suite.wait_healthy(name, *wanted[name])
+    suite.wait_all_healthy([(name, wanted[name]) for name in names])
     return Api(suite)
 
 
@@ -224,6 +223,7 @@ def test_a_refused_broker_submission_gets_every_problem_on_its_reply_queue(
 def test_sigkill_of_the_creator_during_direct_tasks_loses_and_duplicates_nothing(
     suite: Suite, replies: ReplyQueue
 ) -> None:
+    suite.set_creator(claim_lease_s=SHORT_CLAIM_LEASE_S)  # the killed creator's tasks are taken over soon
     api = start(suite, "api", "creator", "tracker")
     ids = [
         api.submit(submission("python", "e2e.count", {"n": n}, reply_to=replies.name), key=f"k{n}")["id"]

@@ -111,10 +111,10 @@ def test_200_lead_intake_instances_complete_once_each_with_no_secret_or_phone_in
     for n in range(INSTANCES):
         camunda.start_process_instance(key, variables=variables(n))
     creator_args = [arg for name in SYSTEMS for arg in ("--system", name)]
-    for name, args in (("worker", []), ("creator", creator_args), ("tracker", [])):
+    services = (("worker", []), ("creator", creator_args), ("tracker", []))
+    for name, args in services:
         suite.start(name, *args)
-    for name, args in (("worker", []), ("creator", creator_args), ("tracker", [])):
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(services)
 
     wait_for(
         lambda: len(camunda.history_process_instances(processDefinitionKey=key, finished=True)) == INSTANCES,

@@ -61,8 +61,7 @@ def start(suite: Suite, sandbox: OpenProjectSandbox, key: str, **system: Any) ->
     suite.extra_env.update({"OPENPROJECT_URL": sandbox.base, "OPENPROJECT_API_TOKEN": TOKEN})
     for name, args in SERVICES:
         suite.start(name, *args)
-    for name, args in SERVICES:
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(SERVICES)
 
 
 def open_packages(sandbox: OpenProjectSandbox, count: int) -> list[dict[str, Any]] | None:

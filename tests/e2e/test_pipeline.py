@@ -14,7 +14,7 @@ from core.transport import Publisher
 from core.transport.topology import ERRORS_QUEUE, RESPONSES_QUEUE, system_queue
 from tests.support.bpmn import Step, chain_process
 from tests.support.handlers import counts
-from tests.support.suite import Suite
+from tests.support.suite import SHORT_CLAIM_LEASE_S, Suite
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -25,11 +25,10 @@ def deploy(camunda: CamundaClient, key: str, steps: list[Step]) -> None:
 
 
 def start_all(suite: Suite) -> None:
-    suite.start("worker")
-    suite.start("creator", "--system", "python")
-    suite.start("tracker")
-    for name, args in (("worker", ()), ("creator", ("--system", "python")), ("tracker", ())):
-        suite.wait_healthy(name, *args)
+    services = (("worker", ()), ("creator", ("--system", "python")), ("tracker", ()))
+    for name, args in services:
+        suite.start(name, *args)
+    suite.wait_all_healthy(services)
 
 
 def finished(camunda: CamundaClient, key: str) -> int:
@@ -134,6 +133,7 @@ def test_sigkill_of_a_service_loses_and_duplicates_nothing(
     deploy(camunda, key, [Step("one", "e2e.count"), Step("two", "e2e.count")])
     for i in range(300):
         camunda.start_process_instance(key, variables={"n": i})
+    suite.set_creator(claim_lease_s=SHORT_CLAIM_LEASE_S)  # a killed creator's tasks are taken over soon
     start_all(suite)
     wait_for(lambda: finished(camunda, key) >= 60, timeout=120, interval=0.2, what="the run to be under way")
     suite.kill(victim)

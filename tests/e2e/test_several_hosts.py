@@ -65,8 +65,7 @@ def start_set(suite: Suite, system: str) -> None:
     services = (("worker", ()), ("creator", ("--system", system)), ("tracker", ()))
     for name, args in services:
         suite.start(name, *args)
-    for name, args in services:
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(services)
 
 
 def test_python_tasks_are_done_once_each_by_two_sets_on_one_ledger(

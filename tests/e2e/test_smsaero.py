@@ -19,6 +19,7 @@ from tests.fixtures.smsaero.e2e import (
     start_all,
 )
 from tests.fixtures.smsaero.support import Sandbox, running_sandbox
+from tests.support.suite import SHORT_CLAIM_LEASE_S
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -104,6 +105,7 @@ def test_sigkill_of_the_creator_mid_send_leaves_one_sms_per_external_task(
     # Slow sends: when the creator dies, some sends are still running at the gate and land later.
     sandbox.control("POST", "faults", {"kind": "slow", "selector": "sms/send", "delay_s": 0.4, "count": None})
     configure(suite, sandbox, [key])
+    suite.set_creator(claim_lease_s=SHORT_CLAIM_LEASE_S)  # the killed creator's sends are taken over soon
     deploy(camunda, key)
     for n in range(30):
         camunda.start_process_instance(key, variables={"phone": f"+{GOOD}", "order": n})

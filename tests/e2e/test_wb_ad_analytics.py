@@ -24,7 +24,7 @@ from tests.fixtures.wildberries.support import ENV, TODAY, options
 from tests.fixtures.wildberries.support import Sandbox as WbSandbox
 from tests.fixtures.wildberries.support import running_sandbox as wb_sandbox
 from tests.support.locks import lock_expiry
-from tests.support.suite import Suite
+from tests.support.suite import SHORT_CLAIM_LEASE_S, Suite
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -65,6 +65,7 @@ def start(
     *,
     lock_ms: int = 60_000,
     scale: float = 600.0,
+    creator: dict[str, Any] | None = None,
 ) -> None:
     wb_options = options(wb.base)
     wb_options["pacing"] = {**wb_options["pacing"], "time_scale": scale, "keep_alive_every_s": 0.2}
@@ -86,12 +87,12 @@ def start(
         },
         rules=[{"topic": f"{prefix}.*", "system": system} for prefix, system in TOPICS],
         worker={"process_definition_keys": [key]},
+        creator=creator,
     )
     suite.extra_env.update({**ENV, "BITRIX24_WEBHOOK_URL": bitrix.webhook})
     for name, args in SERVICES:
         suite.start(name, *args)
-    for name, args in SERVICES:
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(SERVICES)
 
 
 TOPICS = (("wb", "wildberries"), ("python", "python"), ("storage", "storage"), ("bitrix24", "bitrix24"))
@@ -165,7 +166,8 @@ def test_a_creator_killed_in_the_middle_of_a_pull_resumes_without_fetching_twice
     key = f"p{unique}"
     message = deploy(camunda, key)
     wb.fault("slow", endpoint="fullstats", delay_s=3.0, count=None)  # each chunk takes a while
-    start(suite, wb, bitrix, key)
+    # The killed creator's claim on the pull runs out soon, so its successor resumes it soon.
+    start(suite, wb, bitrix, key, creator={"claim_lease_s": SHORT_CLAIM_LEASE_S})
     first, last = TODAY - timedelta(days=60), TODAY - timedelta(days=1)
     instance = run(camunda, message, {"date_from": first.isoformat(), "date_to": last.isoformat()})
     wait_for(lambda: stored_chunks(suite) >= 1, timeout=60, what="the first chunk to be stored")

@@ -179,9 +179,10 @@ def suite(tmp_path: Path, rabbitmq: str, camunda: CamundaClient, unique: str) ->
 
 @pytest.mark.e2e
 def test_wait_prints_the_completed_result_of_a_running_creator_and_tracker(suite: Suite) -> None:
-    for name, args in (("creator", ("--system", "python")), ("tracker", ())):
+    services = (("creator", ("--system", "python")), ("tracker", ()))
+    for name, args in services:
         suite.start(name, *args)
-        suite.wait_healthy(name, *args)
+    suite.wait_all_healthy(services)
     cli = Installation(suite.config_dir, load_settings(suite.config_dir))
 
     waited = cli.run("python", "e2e.count", "--var", "n=21", "--wait", "--timeout", "60")

@@ -299,6 +299,23 @@ def test_a_rule_missing_its_system_names_the_missing_key_and_the_file(config_dir
 # -- unknown and invalid keys -----------------------------------------------------------------
 
 
+def test_the_creators_claim_lease_defaults_to_30_s_and_comes_from_yaml(config_dir: Path) -> None:
+    assert load_settings(config_dir, env={}).creator.claim_lease_s == 30.0
+    write(config_dir, "exchanger.yaml", "creator:\n  claim_lease_s: 4.5\n")
+
+    assert load_settings(config_dir, env={}).creator.claim_lease_s == 4.5
+
+
+@pytest.mark.parametrize("lease", ["0", "-1"])
+def test_a_claim_lease_that_is_not_positive_is_an_error_naming_the_key(config_dir: Path, lease: str) -> None:
+    path = write(config_dir, "exchanger.yaml", f"creator:\n  claim_lease_s: {lease}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir, env={})
+
+    assert "creator.claim_lease_s" in str(caught.value) and str(path) in str(caught.value)
+
+
 def test_an_unknown_top_level_yaml_key_is_an_error_naming_key_and_file(config_dir: Path) -> None:
     path = write(config_dir, "exchanger.yaml", "camunda:\n  url: http://x/engine-rest\nrabit: {}\n")
 

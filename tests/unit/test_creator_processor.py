@@ -539,6 +539,27 @@ def test_a_claim_whose_owner_died_is_taken_over(rig: Rig) -> None:
     assert entry is not None and entry.state is TaskState.RESULT and entry.claim_owner is None
 
 
+def test_the_claim_is_leased_for_the_processors_claim_lease(rig: Rig) -> None:
+    route(rig.ledger, "t-1", message_id="msg-t-1")
+    leases: list[float] = []
+
+    def look(ctx: TaskContext) -> HandlerOutcome:
+        entry = rig.ledger.get(ctx.external_task_id)
+        assert entry is not None and entry.claim_until is not None
+        leases.append(entry.claim_until - time.time())
+        return complete({})
+
+    rig.router.add("python.look", look)
+    processor = TaskProcessor(
+        "python", rig.config, rig.router, rig.ledger, rig.publisher, rig.topology, {}, claim_lease_s=4.0
+    )
+    item, _ = delivery(task_message("t-1", topic="python.look").to_json(), queue="python.queue")
+
+    processor.process(item)
+
+    assert len(leases) == 1 and 3.0 < leases[0] <= 4.0  # not the 30 s default
+
+
 def test_a_delivery_of_a_task_cancelled_before_it_ran_is_dropped_not_bounced(rig: Rig) -> None:
     route(rig.ledger, "t-1", message_id="msg-t-1")
     rig.ledger.mark("t-1", TaskState.CANCELLED)
