@@ -57,6 +57,11 @@ def next_delay(
     return RetryDecision(retry=True, bucket_ms=bucket, delay_ms=delay)
 
 
+# One generator for every Backoff: seeding a new one from os.urandom costs more than the rest
+# of a settled result's bookkeeping, and the tracker makes a Backoff per result it settles.
+_SHARED_RNG = random.Random()
+
+
 class Backoff:
     """Delays between attempts to reach a service: exponential from ``min_s`` to ``max_s``, with jitter.
 
@@ -68,7 +73,7 @@ class Backoff:
         self._min_s = min_s
         self._max_s = max_s
         self._attempt = 0
-        self._rng = rng or random.Random()
+        self._rng = rng or _SHARED_RNG
 
     def next_delay(self) -> float:
         """Seconds to wait before the next attempt; grows with every call until ``reset``."""
