@@ -28,6 +28,9 @@ class TaskRouter:
         self.system = system
         self._handlers: dict[str, Handler] = {}
         self._inputs: dict[str, Inputs] = {}
+        # Topic → what handler_for found (None too): globs are matched once per topic, not per
+        # task; cleared whenever a handler is added.
+        self._resolved: dict[str, Handler | None] = {}
 
     def topic(self, name: str) -> Callable[[Handler], Handler]:
         """Decorator: register the function as the handler of ``name``."""
@@ -46,6 +49,7 @@ class TaskRouter:
                 f"{_describe(self._handlers[name])} and {_describe(handler)}"
             )
         self._handlers[name] = handler
+        self._resolved.clear()
         if inputs is not None:
             self._inputs[name] = inputs
 
@@ -55,10 +59,13 @@ class TaskRouter:
             self.add(name, handler, inputs=other._inputs.get(name))
 
     def handler_for(self, topic: str) -> Handler | None:
+        if topic in self._resolved:
+            return self._resolved[topic]
         handler = self._handlers.get(topic)
-        if handler is not None:
-            return handler
-        return next((h for pattern, h in self._handlers.items() if fnmatchcase(topic, pattern)), None)
+        if handler is None:
+            handler = next((h for pattern, h in self._handlers.items() if fnmatchcase(topic, pattern)), None)
+        self._resolved[topic] = handler
+        return handler
 
     def inputs_for(self, topic: str) -> Inputs | None:
         """The declared inputs of the handler ``topic`` resolves to (exact name first, then globs)."""
