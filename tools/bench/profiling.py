@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from tools.bench.profile_shares import render
 from tools.launcher import Child
 
 RATE_HZ = 100
@@ -56,7 +57,9 @@ class Profiler:
             except subprocess.TimeoutExpired:
                 recorder.kill()
             if out.is_file():
-                out.with_suffix(".txt").write_text(summarize(out.read_text().splitlines()), encoding="utf-8")
+                lines = out.read_text().splitlines()
+                summary = render(lines) + "\n" + summarize(lines)
+                out.with_suffix(".txt").write_text(summary, encoding="utf-8")
 
 
 def summarize(lines: Iterable[str], top: int = 40) -> str:
