@@ -45,7 +45,7 @@ class SerialPublisher:
         self._name = name
         self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._closed = False
         #: Groups sent and messages in them, for the curious (tests, benchmarks).
         self.groups = 0
@@ -72,28 +72,28 @@ class SerialPublisher:
         if not items:
             return []
         request = _Request(items)
-        self._ensure_thread()
-        self._requests.put(request)
-        return request.done.result()
-
-    def close(self) -> None:
-        """Send what is queued, close the connection on its own thread, then stop the thread."""
-        with self._start_lock:
-            self._closed = True
-            thread = self._thread
-        if thread is not None:
-            self._requests.put(None)
-            thread.join()
-
-    # -- the publisher thread ----------------------------------------------------------------
-
-    def _ensure_thread(self) -> None:
-        with self._start_lock:
+        with self._lock:  # queued before close's end mark, or refused: never left waiting
             if self._closed:
                 raise BrokerUnavailable(f"{self._name} is closed")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
+            self._requests.put(request)
+        return request.done.result()
+
+    def close(self) -> None:
+        """Send what is queued, close the connection on its own thread, then stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._requests.put(None)
+        if thread is not None:
+            thread.join()
+
+    # -- the publisher thread ----------------------------------------------------------------
 
     def _run(self) -> None:
         publisher: MessagePublisher | None = None
