@@ -8,7 +8,7 @@ The tables in docs/performance.md are these shares.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 #: (label, path fragments) in the order a frame is tested; the first match names its library.
 LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -38,16 +38,20 @@ OTHER_THREADS = "other threads"
 _IMPORT_MARK = "_find_and_load"
 
 
+def stacks(lines: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """(stack, samples) from py-spy's raw collapsed lines; start-up imports left out."""
+    for line in lines:
+        stack, _, count = line.rstrip().rpartition(" ")
+        if stack and _IMPORT_MARK not in stack:
+            yield stack, int(count)
+
+
 def shares(lines: Iterable[str]) -> tuple[Counter[str], Counter[str], int]:
     """Samples per library, samples per thread, and the total, from py-spy's raw collapsed lines."""
     libraries: Counter[str] = Counter()
     threads: Counter[str] = Counter()
     total = 0
-    for line in lines:
-        stack, _, count = line.rstrip().rpartition(" ")
-        if not stack or _IMPORT_MARK in stack:
-            continue
-        samples = int(count)
+    for stack, samples in stacks(lines):
         total += samples
         frames = stack.split(";")
         libraries[_library(frames)] += samples

@@ -17,13 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.bench.profile_shares import render
+from tools.bench.profile_shares import render, stacks
 from tools.launcher import Child
 
 RATE_HZ = 100
 _FRAME = re.compile(r"(?P<func>.*?) \((?P<file>.*?):\d+\)$")
-#: Start-up imports are not the steady-state cost; their stacks are left out of the summary.
-_IMPORT_MARK = "_find_and_load"
 
 
 def py_spy() -> str | None:
@@ -66,11 +64,7 @@ def summarize(lines: Iterable[str], top: int = 40) -> str:
     """Share of samples under each frame (cumulative), heaviest first; imports left out."""
     under: Counter[str] = Counter()
     total = 0
-    for line in lines:
-        stack, _, count = line.rstrip().rpartition(" ")
-        if not stack or _IMPORT_MARK in stack:
-            continue
-        samples = int(count)
+    for stack, samples in stacks(lines):
         total += samples
         for frame in set(map(_short, stack.split(";"))):
             under[frame] += samples
