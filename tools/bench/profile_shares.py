@@ -35,6 +35,7 @@ THREADS: tuple[tuple[str, str], ...] = (
     ("fetch loop", "FetchLoop.run"),
 )
 OTHER_THREADS = "other threads"
+#: Start-up imports are not the steady-state cost; their stacks are left out.
 _IMPORT_MARK = "_find_and_load"
 
 
