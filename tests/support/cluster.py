@@ -80,6 +80,11 @@ def ensure_cluster() -> str:
     return cluster_url()
 
 
+def stop_cluster() -> None:
+    """Stop every node (``services.sh cluster stop``)."""
+    _script("stop")
+
+
 def stop_node(n: int) -> None:
     """Stop node ``n`` cleanly (rabbitmqctl shutdown); returns once its VM is gone."""
     _script("stop-node", str(n))
