@@ -18,7 +18,6 @@ failing a write.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from core.dsn import libpq_dsn, printable
 from core.errors import ConfigError, LedgerError
 from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
 from core.ledger.postgres_schema import migrate
-from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, truncated
+from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, routed_values, stored_origin, truncated
 from core.redact import redact
 
 POOL_MIN = 1
@@ -264,20 +263,7 @@ _ROUTED_SQL = (
 
 
 def _routed_row(task: RoutedTask) -> tuple[object, ...]:
-    return (
-        task.external_task_id,
-        task.message_id,
-        str(uuid.uuid4()),
-        str(TaskState.ROUTED),
-        task.system,
-        task.topic,
-        task.process_instance_id,
-        task.process_definition_key,
-        task.activity_id,
-        task.worker_id,
-        task.lock_duration_ms,
-        task.origin if task.origin != "engine" else None,
-    )
+    return (*routed_values(task), stored_origin(task))
 
 
 def _conninfo(dsn: str) -> str:

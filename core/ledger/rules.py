@@ -7,7 +7,9 @@ those stay in each implementation.
 
 from __future__ import annotations
 
-from core.ledger.model import FINAL_STATES
+import uuid
+
+from core.ledger.model import FINAL_STATES, RoutedTask, TaskState
 
 ERROR_CHARS = 2000  # longer errors are stored truncated
 
@@ -41,3 +43,26 @@ ROUTED_AGAIN_SQL = (
 
 def truncated(error: str) -> str:
     return error[:ERROR_CHARS]
+
+
+def routed_values(task: RoutedTask) -> tuple[object, ...]:
+    """The first eleven values of a routed task's insert, the same on both databases (a fresh
+    record id; a clock-stamped tail follows in each implementation)."""
+    return (
+        task.external_task_id,
+        task.message_id,
+        str(uuid.uuid4()),
+        str(TaskState.ROUTED),
+        task.system,
+        task.topic,
+        task.process_instance_id,
+        task.process_definition_key,
+        task.activity_id,
+        task.worker_id,
+        task.lock_duration_ms,
+    )
+
+
+def stored_origin(task: RoutedTask) -> str | None:
+    """Only a direct task stores its origin; NULL means the engine."""
+    return task.origin if task.origin != "engine" else None

@@ -10,14 +10,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import LedgerError
 from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
-from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, truncated
+from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, routed_values, stored_origin, truncated
 from core.ledger.sqlite_schema import migrate
 
 OPEN_WAIT_S = 30.0
@@ -269,23 +268,7 @@ _ROUTED_SQL = (
 
 
 def _routed_row(task: RoutedTask, now: str, stamp: float) -> tuple[object, ...]:
-    return (
-        task.external_task_id,
-        task.message_id,
-        str(uuid.uuid4()),
-        TaskState.ROUTED,
-        task.system,
-        task.topic,
-        task.process_instance_id,
-        task.process_definition_key,
-        task.activity_id,
-        task.worker_id,
-        task.lock_duration_ms,
-        now,
-        now,
-        stamp,
-        task.origin if task.origin != "engine" else None,
-    )
+    return (*routed_values(task), now, now, stamp, stored_origin(task))
 
 
 def _entry(row: sqlite3.Row) -> LedgerEntry:
