@@ -1,10 +1,8 @@
-"""The engine's connection pool: keep-alive size, TLS trust, proxy and credentials, read once at start."""
+"""What every engine connection is set up with: TLS trust, proxy and credentials, read once at start."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import certifi
 import urllib3
@@ -12,20 +10,6 @@ from requests.utils import get_environ_proxies, select_proxy
 
 from core.camunda.settings import CamundaSettings
 from core.errors import ConfigError
-
-
-def build_pool(settings: CamundaSettings) -> urllib3.PoolManager:
-    """A keep-alive pool of ``settings.pool_size`` connections that always verifies certificates.
-
-    A ``ProxyManager`` when the environment names a proxy for the engine (``NO_PROXY`` honoured).
-    """
-    tls = tls_options(settings)
-    proxy = engine_proxy(settings.root)
-    if proxy is None:
-        return urllib3.PoolManager(num_pools=2, maxsize=settings.pool_size, **tls)
-    return urllib3.ProxyManager(
-        proxy, num_pools=2, maxsize=settings.pool_size, proxy_headers=proxy_auth(proxy), **tls
-    )
 
 
 def ca_bundle_path(settings: CamundaSettings) -> str:
@@ -36,14 +20,12 @@ def ca_bundle_path(settings: CamundaSettings) -> str:
     return settings.ca_bundle or environ or certifi.where()
 
 
-def tls_options(settings: CamundaSettings) -> dict[str, Any]:
-    """urllib3's TLS arguments: verification required, the bundle as a file or a directory."""
+def require_ca_bundle(settings: CamundaSettings) -> None:
+    """An https engine needs its CA bundle to exist: found at start, not as an "unreachable engine"
+    on every request."""
     path = ca_bundle_path(settings)
     if settings.root.lower().startswith("https") and not os.path.exists(path):
-        # Found at start instead of as an "unreachable engine" on every request.
         raise ConfigError(f"CA bundle {path} does not exist", key="ca_bundle")
-    where = "ca_cert_dir" if os.path.isdir(path) else "ca_certs"
-    return {"cert_reqs": "CERT_REQUIRED", where: path}
 
 
 def engine_proxy(root: str) -> str | None:
@@ -55,15 +37,6 @@ def engine_proxy(root: str) -> str | None:
     if not proxy:
         return None
     return proxy if "://" in proxy else f"http://{proxy}"
-
-
-def proxy_auth(proxy: str) -> dict[str, str] | None:
-    """Basic ``Proxy-Authorization`` from credentials in the proxy URL, as requests sent it."""
-    parts = urlsplit(proxy)
-    if parts.username is None:
-        return None
-    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-    return dict(urllib3.make_headers(proxy_basic_auth=credentials))
 
 
 def auth_headers(settings: CamundaSettings) -> dict[str, str]:

@@ -1,8 +1,7 @@
-"""The one request path of the engine clients: urllib3 pool, JSON and multipart bodies, typed errors.
+"""The one request path of the engine clients: a libcurl pool, JSON and multipart bodies, typed errors.
 
-urllib3 directly rather than requests: requests' per-call machinery (prepare, environment merge,
-hooks, cookies) was most of the tracker's CPU; urllib3 takes about 40 % less per engine call
-(docs/performance.md)."""
+The engine's HTTP was most of the tracker's CPU: requests, then urllib3, then libcurl
+(core/camunda/curl.py), each measured per call in docs/performance.md."""
 
 from __future__ import annotations
 
@@ -12,10 +11,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
-from urllib3 import exceptions as transport
 from urllib3.fields import RequestField
 
-from core.camunda.connection import auth_headers, build_pool
+from core.camunda.connection import auth_headers
+from core.camunda.curl import CurlPool
 from core.camunda.response import EngineResponse
 from core.camunda.settings import CamundaSettings
 from core.errors import (
@@ -29,22 +28,17 @@ from core.errors import (
 # ("field", (filename, data, content_type)) for a file part.
 MultipartFields = Sequence[tuple[str, str | tuple[str, bytes, str]] | RequestField]
 
-# The transport failures that mean "the engine cannot be reached now" (with retries off, urllib3
-# raises these themselves): refused/unresolvable/timed out, connection broken, TLS, proxy.
-UNREACHABLE = (transport.TimeoutError, transport.ProtocolError, transport.SSLError, transport.ProxyError)
-
 
 class EngineHttp:
     """Sends requests to ``settings.root`` over one keep-alive pool; timeouts, TLS, typed errors."""
 
     def __init__(self, settings: CamundaSettings) -> None:
         self.settings = settings
-        self._pool = build_pool(settings)
+        self._pool = CurlPool(settings)
         self._headers = auth_headers(settings)
-        self._timeout = urllib3.Timeout(connect=settings.connect_timeout_s, read=settings.read_timeout_s)
 
     def close(self) -> None:
-        self._pool.clear()
+        self._pool.close()
 
     def request(
         self,
@@ -61,24 +55,13 @@ class EngineHttp:
         """One call; ``read_timeout`` overrides the settings' (long polls), ``headers`` add or replace."""
         body, request_headers = self._body(json, files, headers)
         url = self.settings.root + path + (_query(params) if params else "")
-        try:
-            # No retries and no redirects: a task command must not be sent twice behind the
-            # caller's back, and the engine API never redirects (following one would send the
-            # body and credentials to wherever the Location points).
-            raw = self._pool.urlopen(
-                method,
-                url,
-                body=body,
-                headers=request_headers,
-                timeout=self._timeout_for(read_timeout),
-                retries=False,
-                redirect=False,
-            )
-        except UNREACHABLE as err:
-            raise CamundaUnavailable(
-                f"engine at {self.settings.root} unreachable: {type(err).__name__}"
-            ) from err
-        response = EngineResponse(raw.status, raw.reason or "", raw.data, raw.headers.get("Content-Type", ""))
+        # No retries and no redirects: a task command must not be sent twice behind the caller's
+        # back, and the engine API never redirects (following one would send the body and
+        # credentials to wherever the Location points). The read timeout bounds the whole exchange,
+        # the connect timeout the part before a connection stands.
+        timeout_s = read_timeout or self.settings.read_timeout_s
+        connect_s = min(self.settings.connect_timeout_s, timeout_s)
+        response = self._pool.send(method, url, body, request_headers, timeout_s, connect_s)
         raise_for_engine_error(response, task_command=task_command)
         return response
 
@@ -100,11 +83,6 @@ class EngineHttp:
             merged = urllib3.HTTPHeaderDict(merged)  # replaces case-insensitively
             merged.update(headers)
         return body, merged
-
-    def _timeout_for(self, read_timeout: float | None) -> urllib3.Timeout:
-        if read_timeout is None:
-            return self._timeout
-        return urllib3.Timeout(connect=self.settings.connect_timeout_s, read=read_timeout)
 
 
 def _query(params: Mapping[str, Any]) -> str:

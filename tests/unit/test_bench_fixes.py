@@ -9,9 +9,9 @@ from pathlib import Path
 
 import certifi
 import pytest
-import urllib3
 
-from core.camunda.connection import build_pool, ca_bundle_path, engine_proxy
+from core.camunda.connection import ca_bundle_path, engine_proxy
+from core.camunda.curl import HandleOptions
 from core.camunda.settings import CamundaSettings
 from core.redact import MASK, redact
 
@@ -40,14 +40,11 @@ def test_two_processes_beating_under_one_name_do_not_break_each_other(tmp_path: 
 def test_the_engine_pool_reads_the_proxy_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("NO_PROXY", "")
-    pool = build_pool(CamundaSettings(base_url="http://engine.test/engine-rest"))
+    options = HandleOptions.read(CamundaSettings(base_url="http://engine.test/engine-rest"))
     monkeypatch.delenv("HTTP_PROXY")
 
     # requests re-read the proxy variables and ~/.netrc on every request; the pool keeps what it found
-    assert isinstance(pool, urllib3.ProxyManager)
-    assert pool.proxy is not None
-    assert (pool.proxy.host, pool.proxy.port) == ("proxy.test", 3128)
-    pool.clear()
+    assert options.proxy == "http://proxy.test:3128"
 
 
 def test_no_proxy_still_exempts_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:

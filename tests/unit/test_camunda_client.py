@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import MIMEPart
 from email.parser import BytesParser
@@ -13,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import certifi
+import pycurl
 import pytest
 
 from core.camunda import CamundaClient, CamundaSettings, FetchTopic, FileRef, LockedTask
 from core.camunda import client as client_module
-from core.camunda.connection import build_pool
+from core.camunda.curl import HandleOptions
 from core.errors import (
     CamundaConflict,
     CamundaError,
@@ -243,7 +245,7 @@ def test_a_long_poll_waits_longer_than_the_engine_holds_the_request(
     )
 
     # Then a connection silent past asyncResponseTimeout + margin is given up
-    with pytest.raises(CamundaUnavailable, match="ReadTimeoutError"):
+    with pytest.raises(CamundaUnavailable, match="Timeout"):
         client.fetch_and_lock("w-1", [FetchTopic("t", 1000)], max_tasks=1, async_response_timeout_ms=500)
     assert sent_json(engine, 0)["asyncResponseTimeout"] == 500
     client.close()
@@ -255,7 +257,7 @@ def test_a_fetch_without_long_poll_uses_the_normal_read_timeout(engine: FakeEngi
     engine.answer("POST", "/external-task/fetchAndLock", json_body=[], delay_s=2.0)
 
     assert client.fetch_and_lock("w-1", [FetchTopic("t", 1000)], max_tasks=1) == []
-    with pytest.raises(CamundaUnavailable, match="ReadTimeoutError"):
+    with pytest.raises(CamundaUnavailable, match="Timeout"):
         client.fetch_and_lock("w-1", [FetchTopic("t", 1000)], max_tasks=1)
 
     assert "asyncResponseTimeout" not in sent_json(engine)
@@ -303,10 +305,22 @@ def test_consecutive_calls_reuse_one_kept_alive_connection(engine: FakeEngine, c
     assert len({request.client_port for request in engine.requests}) == 1
 
 
-def test_the_pool_keeps_as_many_connections_as_configured() -> None:
-    pool = build_pool(CamundaSettings(base_url="http://engine.test/engine-rest", pool_size=7))
+def test_the_pool_keeps_as_many_connections_as_configured(engine: FakeEngine) -> None:
+    # Given a pool of 2 and 4 requests at once (the engine holds each a moment)
+    client = make_client(engine.url, pool_size=2)
+    for n in range(8):
+        engine.answer("POST", f"/external-task/t-{n}/complete", status=204, delay_s=0.3 if n < 4 else 0)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda n: client.complete(f"t-{n}", "w-1"), range(4)))
 
-    assert pool.connection_pool_kw["maxsize"] == 7
+    # When the next requests come one by one, then they reuse only the 2 connections kept
+    for n in range(4, 8):
+        client.complete(f"t-{n}", "w-1")
+    busy = {request.client_port for request in engine.requests[:4]}
+    assert len(busy) == 4
+    assert len({request.client_port for request in engine.requests[4:]}) <= 2
+    assert {request.client_port for request in engine.requests[4:]} <= busy
+    client.close()
 
 
 def test_failure_sends_message_details_retries_and_timeout(engine: FakeEngine, client: CamundaClient) -> None:
@@ -689,7 +703,7 @@ def test_an_engine_certificate_nobody_vouches_for_is_refused(
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     client = make_client(tls_engine.url)
 
-    with pytest.raises(CamundaUnavailable, match="SSLError"):
+    with pytest.raises(CamundaUnavailable, match="TLSError"):
         client.version()
 
     assert tls_engine.requests == []
@@ -703,10 +717,27 @@ def test_certificates_are_always_verified_without_a_ca_bundle(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
 
-    pool = build_pool(CamundaSettings(base_url="https://engine.test/engine-rest", ca_bundle=ca_bundle))
+    options = HandleOptions.read(
+        CamundaSettings(base_url="https://engine.test/engine-rest", ca_bundle=ca_bundle)
+    )
 
-    assert pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
-    assert pool.connection_pool_kw["ca_certs"] == certifi.where()
+    assert (options.ca_file, options.ca_dir) == (certifi.where(), None)
+    recorded = RecordingHandle()
+    options.apply(recorded)  # type: ignore[arg-type]
+    assert recorded.options[pycurl.SSL_VERIFYPEER] == 1
+    assert recorded.options[pycurl.SSL_VERIFYHOST] == 2
+    assert recorded.options[pycurl.CAINFO] == certifi.where()
+    assert recorded.options[pycurl.FOLLOWLOCATION] == 0
+
+
+class RecordingHandle:
+    """Stands in for a pycurl handle to read back the options set on it (libcurl has no getter)."""
+
+    def __init__(self) -> None:
+        self.options: dict[int, Any] = {}
+
+    def setopt(self, option: int, value: Any) -> None:
+        self.options[option] = value
 
 
 def test_a_ca_bundle_that_does_not_exist_is_a_configuration_error(tmp_path: Path) -> None:
