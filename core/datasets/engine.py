@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.dsn import DatabaseKind, database_kind, sqlalchemy_url, sqlite_path
+from core.ledger.sqlite import PAGE_CACHE_KIB
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 WRITE = "dataset_write"  # execution option of a connection that will write
@@ -60,6 +61,7 @@ def _tune_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")  # bounded per pooled connection, as the ledger's
     cursor.close()
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.datasets.engine import create_dataset_engine
 from core.dsn import DatabaseKind, database_kind, libpq_dsn, printable, sqlalchemy_url, sqlite_path
 from core.errors import ConfigError
+from core.ledger.sqlite import PAGE_CACHE_KIB
 
 PG = "exchanger:s3cret-pw@db.example:5432/exchanger?sslmode=verify-full"
 
@@ -57,3 +60,14 @@ def test_the_dataset_engine_uses_the_psycopg_driver_with_a_small_pool() -> None:
     assert engine.pool.size() == 2  # type: ignore[attr-defined]
     assert "s3cret-pw" not in repr(engine)
     engine.dispose()
+
+
+def test_the_dataset_engine_on_sqlite_uses_wal_and_a_bounded_page_cache(tmp_path: Path) -> None:
+    engine = create_dataset_engine(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    with engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    engine.dispose()
+
+    assert mode == "wal"
+    assert cache == -PAGE_CACHE_KIB

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from core.errors import ConfigError, LedgerError
 from core.ledger import Ledger, SqliteLedger, TaskState, open_ledger, sqlite_schema
 from core.ledger.migrations import Migration
+from core.ledger.sqlite import PAGE_CACHE_KIB
 from tests.support.ledger_contract import LedgerContract, OpenHandle, route, tracked
 
 OLD_LAYOUT = (
@@ -73,6 +75,21 @@ def test_the_file_is_in_write_ahead_log_mode(ledger: SqliteLedger) -> None:
     conn.close()
 
     assert mode == "wal"
+
+
+def test_every_thread_connection_keeps_a_small_page_cache(ledger: SqliteLedger) -> None:
+    # Each pool thread opens its own connection; SQLite's default cache (2 MiB each, filled as
+    # the file grows) put the tracker and creator over their memory budget.
+    def cache_kib() -> int:
+        (size,) = ledger._conn().execute("PRAGMA cache_size").fetchone()
+        ledger.close()
+        return -int(size)
+
+    with ThreadPoolExecutor(4) as pool:
+        sizes = list(pool.map(lambda _: cache_kib(), range(4)))
+
+    assert sizes == [PAGE_CACHE_KIB] * 4
+    assert PAGE_CACHE_KIB <= 512
 
 
 def test_a_file_that_is_not_a_database_is_a_ledger_error(tmp_path: Path) -> None:
