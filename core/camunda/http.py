@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import urllib3
 from urllib3.fields import RequestField
 
 from core.camunda.connection import auth_headers
-from core.camunda.curl import CurlPool
 from core.camunda.response import EngineResponse
 from core.camunda.settings import CamundaSettings
 from core.errors import (
@@ -23,6 +22,9 @@ from core.errors import (
     CamundaRequestError,
     CamundaUnavailable,
 )
+
+if TYPE_CHECKING:
+    from core.camunda.curl import CurlPool
 
 # A multipart form as urllib3 encodes it: ("field", "text") for a form field,
 # ("field", (filename, data, content_type)) for a file part.
@@ -33,8 +35,12 @@ class EngineHttp:
     """Sends requests to ``settings.root`` over one keep-alive pool; timeouts, TLS, typed errors."""
 
     def __init__(self, settings: CamundaSettings) -> None:
+        # Imported here: libcurl with its own OpenSSL adds about 7 MB to a process, and the
+        # creator imports this package but never calls the engine.
+        from core.camunda.curl import CurlPool
+
         self.settings = settings
-        self._pool = CurlPool(settings)
+        self._pool: CurlPool = CurlPool(settings)
         self._headers = auth_headers(settings)
 
     def close(self) -> None:

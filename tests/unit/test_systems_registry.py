@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,40 @@ def test_options_that_once_named_a_module_are_refused_naming_the_key(key: str) -
     ) as caught:
         registry.create_router("python", {key: "systems.python"})
     assert caught.value.key == f"systems.python.options.{key}"
+
+
+_LOADED = """
+import sys
+{imports}
+print(" ".join(sorted({{m.split(".")[1] for m in sys.modules if m.startswith("systems.")}} - {{"registry"}})))
+print("pycurl" in sys.modules)
+"""
+
+
+def _loaded(imports: str) -> tuple[set[str], bool]:
+    """The system packages and whether libcurl are loaded after ``imports``, in a fresh interpreter."""
+    code = _LOADED.format(imports=imports)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    systems, curl = out.stdout.splitlines()
+    return set(systems.split()), curl == "True"
+
+
+def test_services_load_a_system_only_when_they_look_it_up() -> None:
+    # Each system package costs a process memory; a creator serves one, a tracker polls few.
+    assert _loaded("import task_tracker.app, task_creator.app\nfrom systems import registry")[0] == set()
+    assert _loaded("from systems import registry\n'python' in registry.SYSTEMS")[0] == set()
+    assert _loaded("from systems import registry\nregistry.descriptor('python')")[0] == {"python"}
+
+
+def test_the_creator_does_not_load_libcurl_it_never_calls_the_engine() -> None:
+    assert _loaded("import task_creator.app")[1] is False
+    assert (
+        _loaded(
+            "import task_tracker.app\nfrom core import wiring\nfrom core.config import AppSettings\n"
+            "wiring.camunda_client(AppSettings())"
+        )[1]
+        is True
+    )
 
 
 def _imports(package: str) -> set[str]:
