@@ -61,10 +61,13 @@ class EngineHttp:
         """One call; ``read_timeout`` overrides the settings' (long polls), ``headers`` add or replace."""
         body, request_headers = self._body(json, files, headers)
         url = self.settings.root + path + (_query(params) if params else "")
-        # No retries and no redirects: a task command must not be sent twice behind the caller's
-        # back, and the engine API never redirects (following one would send the body and
-        # credentials to wherever the Location points). The read timeout bounds the whole exchange,
-        # the connect timeout the part before a connection stands.
+        # No retries of ours and no redirects: the caller decides whether a task command is sent
+        # again, and the engine API never redirects (following one would send the body and
+        # credentials to wherever the Location points). libcurl itself sends a request once more
+        # only when a kept-alive connection proves closed before any byte of the answer came; a
+        # complete the engine had applied then meets a 404, which the tracker resolves through
+        # the task's history (task_tracker.gone), so nothing is settled twice. The read timeout
+        # bounds the whole exchange, the connect timeout the part before a connection stands.
         timeout_s = read_timeout or self.settings.read_timeout_s
         connect_s = min(self.settings.connect_timeout_s, timeout_s)
         response = self._pool.send(method, url, body, request_headers, timeout_s, connect_s)
