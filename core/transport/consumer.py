@@ -245,6 +245,11 @@ class Consumer:
             return
         self._unsettled.discard(tag)
         if ack:
-            self._channel.basic_ack(delivery_tag=tag)
+            # The channel's own basic_ack then flushes pika's I/O loop once per ack; queued on the
+            # underlying channel instead, the ack leaves with the loop's next write, within the
+            # same process_data_events, together with acks queued beside it. A third less CPU
+            # per consumed message (docs/performance.md); an ack lost with its connection only
+            # means a redelivery, which the ledger absorbs, as before.
+            self._channel._impl.basic_ack(delivery_tag=tag)
         else:
             self._channel.basic_nack(delivery_tag=tag, requeue=requeue)
