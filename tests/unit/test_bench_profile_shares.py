@@ -24,7 +24,7 @@ def test_samples_go_to_the_innermost_library_and_to_their_thread() -> None:
     libraries, threads, total = shares(LINES)
 
     assert total == 12
-    assert libraries["engine HTTP (urllib3, http.client, requests)"] == 6
+    assert libraries["engine HTTP (core/camunda with libcurl; urllib3, requests)"] == 6
     assert libraries["logging (loguru, redaction, masking)"] == 2
     assert libraries["broker (pika, core/transport)"] == 3
     assert libraries[OURS] == 1

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 #: (label, path fragments) in the order a frame is tested; the first match names its library.
 LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "engine HTTP (urllib3, http.client, requests)",
+        "engine HTTP (core/camunda with libcurl; urllib3, requests)",
         ("urllib3/", "http/client.py", "requests/", "core/camunda/"),
     ),
     (
