@@ -1,14 +1,14 @@
-"""The one list of systems: name → descriptor. Adding a system is its folder and one loader here.
+"""The one list of systems: name → descriptor. A new system: its folder, its name and its import here.
 
 A system's package is imported when a service first looks it up, so a creator serving one
 system and a tracker polling two hold only those (all nine cost a process about 6 MB). The
-loaders import statically, so static checks still see every dependency, and no module path of
+imports are static, so static checks still see every dependency, and no module path of
 ours is written in configuration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from core.actions.descriptor import SystemDescriptor
@@ -16,93 +16,65 @@ from core.actions.errors import SystemLoadError
 from core.actions.router import TaskRouter
 from core.tracking import SystemTracker
 
-
-def _bitrix24() -> SystemDescriptor:
-    from systems.bitrix24.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _dadata() -> SystemDescriptor:
-    from systems.dadata.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _openproject() -> SystemDescriptor:
-    from systems.openproject.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
+#: Every registered system; ``_import`` loads each on its first lookup.
+NAMES = (
+    "bitrix24",
+    "dadata",
+    "openproject",
+    "ozon",
+    "python",
+    "smsaero",
+    "storage",
+    "wildberries",
+    "yandexgpt",
+)
 
 
-def _ozon() -> SystemDescriptor:
-    from systems.ozon.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _python() -> SystemDescriptor:
-    from systems.python.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _smsaero() -> SystemDescriptor:
-    from systems.smsaero.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _storage() -> SystemDescriptor:
-    from systems.storage.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _wildberries() -> SystemDescriptor:
-    from systems.wildberries.descriptor import DESCRIPTOR
-
-    return DESCRIPTOR
-
-
-def _yandexgpt() -> SystemDescriptor:
-    from systems.yandexgpt.descriptor import DESCRIPTOR
-
+def _import(name: str) -> SystemDescriptor:
+    """Import the system's package and return its descriptor (Python keeps it loaded)."""
+    match name:
+        case "bitrix24":
+            from systems.bitrix24.descriptor import DESCRIPTOR
+        case "dadata":
+            from systems.dadata.descriptor import DESCRIPTOR
+        case "openproject":
+            from systems.openproject.descriptor import DESCRIPTOR
+        case "ozon":
+            from systems.ozon.descriptor import DESCRIPTOR
+        case "python":
+            from systems.python.descriptor import DESCRIPTOR
+        case "smsaero":
+            from systems.smsaero.descriptor import DESCRIPTOR
+        case "storage":
+            from systems.storage.descriptor import DESCRIPTOR
+        case "wildberries":
+            from systems.wildberries.descriptor import DESCRIPTOR
+        case "yandexgpt":
+            from systems.yandexgpt.descriptor import DESCRIPTOR
+        case _:
+            raise KeyError(name)
     return DESCRIPTOR
 
 
 class _Systems(Mapping[str, SystemDescriptor]):
-    """Name → descriptor; a lookup imports that system's package (Python keeps it loaded)."""
-
-    def __init__(self, loaders: Mapping[str, Callable[[], SystemDescriptor]]) -> None:
-        self._loaders = dict(loaders)
+    """Name → descriptor; a lookup imports that system's package."""
 
     def __getitem__(self, name: str) -> SystemDescriptor:
-        return self._loaders[name]()
+        if name not in NAMES:
+            raise KeyError(name)
+        return _import(name)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._loaders  # Mapping's own would import the system to find out
+        return name in NAMES  # Mapping's own would import the system to find out
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._loaders)
+        return iter(NAMES)
 
     def __len__(self) -> int:
-        return len(self._loaders)
+        return len(NAMES)
 
 
-SYSTEMS: Mapping[str, SystemDescriptor] = _Systems(
-    {
-        "bitrix24": _bitrix24,
-        "dadata": _dadata,
-        "openproject": _openproject,
-        "ozon": _ozon,
-        "python": _python,
-        "smsaero": _smsaero,
-        "storage": _storage,
-        "wildberries": _wildberries,
-        "yandexgpt": _yandexgpt,
-    }
-)
+SYSTEMS: Mapping[str, SystemDescriptor] = _Systems()
 
 SOURCE = "config/systems.yaml"
 # Options that once named our modules; the descriptor supplies both now.
