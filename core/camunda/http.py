@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
@@ -23,9 +23,6 @@ from core.errors import (
     CamundaUnavailable,
 )
 
-if TYPE_CHECKING:
-    from core.camunda.curl import CurlPool
-
 # A multipart form as urllib3 encodes it: ("field", "text") for a form field,
 # ("field", (filename, data, content_type)) for a file part.
 MultipartFields = Sequence[tuple[str, str | tuple[str, bytes, str]] | RequestField]
@@ -40,7 +37,7 @@ class EngineHttp:
         from core.camunda.curl import CurlPool
 
         self.settings = settings
-        self._pool: CurlPool = CurlPool(settings)
+        self._pool = CurlPool(settings)
         self._headers = auth_headers(settings)
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.dsn import DatabaseKind, database_kind, sqlalchemy_url, sqlite_path
-from core.ledger.sqlite import PAGE_CACHE_KIB
+from core.ledger.sqlite import PRAGMAS
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 WRITE = "dataset_write"  # execution option of a connection that will write
@@ -51,7 +51,7 @@ def _sqlite_engine(dsn: str) -> Engine:
 
 
 def _tune_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
-    """WAL lets creators read while another writes; NORMAL sync is durable with WAL at commit.
+    """The ledger's pragmas (WAL, NORMAL sync, a bounded page cache) on every pooled connection.
 
     The driver's own transaction handling is off: it begins lazily, so two writers could each
     hold a read snapshot and then wait for each other's write lock. ``_begin_immediate`` takes
@@ -59,9 +59,8 @@ def _tune_sqlite(connection: sqlite3.Connection, _record: Any) -> None:
     """
     connection.isolation_level = None
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")  # bounded per pooled connection, as the ledger's
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 

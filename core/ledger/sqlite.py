@@ -24,6 +24,10 @@ OPEN_WAIT_S = 30.0
 # default (2 MiB each) grows with the file: 8 threads reading a 5,000-task ledger held 17 MB
 # more than with this bound, at the same CPU per lookup (the OS caches the file anyway).
 PAGE_CACHE_KIB = 256
+# Every SQLite connection of ours (the ledger here, datasets and direct records through
+# core.datasets.engine): WAL lets processes read while one writes; NORMAL sync is durable with
+# WAL at commit.
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
 _CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
 
@@ -67,9 +71,8 @@ class SqliteLedger:
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+                for pragma in PRAGMAS:
+                    conn.execute(pragma)
             except sqlite3.Error as err:
                 raise LedgerError(f"cannot open the ledger at {self.path}: {err}") from err
             conn.row_factory = sqlite3.Row
