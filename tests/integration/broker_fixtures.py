@@ -24,6 +24,7 @@ import pytest
 from core.errors import BrokerUnavailable
 from core.transport import BrokerAdmin, BrokerSettings, Delivery
 from core.transport.connection import close_quietly, open_blocking
+from tests.support.waiting import wait_for
 
 RABBIT_NODE = "rabbit@localhost"
 #: The broker the tests use; CI may point elsewhere (the restart test needs rabbitmqctl access).
@@ -78,11 +79,7 @@ def queue_consumers(settings: BrokerSettings, queue: str) -> int:
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
     """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
+    wait_for(condition, timeout=timeout, interval=0.02, what=what)
 
 
 def get_one(settings: BrokerSettings, queue: str) -> tuple[Any, Any, bytes] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -74,15 +74,6 @@ def running(**settings: Any) -> Iterator[Sandbox]:
 def sandbox() -> Iterator[Sandbox]:
     with running(rate=1000, burst=1000) as started:
         yield started
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def new_task(client: Bitrix24Client, title: str = "Check the contract", **fields: Any) -> dict[str, Any]:
@@ -342,7 +333,12 @@ def test_auto_close_for_the_demo(sandbox):
     client = sandbox.client()
     sandbox.control("POST", "settings", {"auto_close_after_s": 0.2})
     task_id = int(new_task(client)["id"])
-    closed = wait_until(lambda: (client.task_get(task_id) or {}).get("status") == "5")
+    closed = wait_for(
+        lambda: (client.task_get(task_id) or {}).get("status") == "5",
+        timeout=5.0,
+        interval=0.02,
+        what="the task closed",
+    )
     assert closed
 
 

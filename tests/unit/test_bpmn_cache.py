@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -13,6 +12,7 @@ import pytest
 from core.bpmn import BpmnCache, CacheStats
 from core.bpmn import cache as cache_module
 from core.errors import BpmnModelError
+from tests.support.waiting import wait_for
 
 WAIT_LIMIT = 10.0  # seconds; only reached when the code under test is broken
 
@@ -40,10 +40,7 @@ class CountingLoader:
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting until {what}"
-        time.sleep(0.001)  # poll: the condition, not the clock, ends the wait
+    wait_for(condition, timeout=WAIT_LIMIT, interval=0.001, what=what)
 
 
 def inside_cache_get(thread: threading.Thread) -> bool:
