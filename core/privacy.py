@@ -15,6 +15,9 @@ _PHONE = re.compile(
     r"(?<![\w+-])(?:\+7|8|7)[\s(-]*(\d)(\d{2})[\s)-]*(\d{3})[\s-]*(\d{2})[\s-]*(\d{2})(?![\w-])"
     r"|(?<![\w+])\+(\d{1,3})[\s(-]*(\d[\d\s()-]{6,14}\d)(?![\w-])"
 )
+# Every phone above spans at least nine characters of digits and separators, first and last a
+# digit; lines without such a run (most: short ids, durations) skip the costlier pattern.
+_PHONE_SHAPE = re.compile(r"\d[\d\s()-]{7,}\d")
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 
 
@@ -22,7 +25,7 @@ def mask_personal(text: str) -> str:
     """Mask phone numbers (``+7 9** ***-**-67``) and e-mail addresses (``i***@example.com``)."""
     if "@" in text:
         text = _EMAIL.sub(r"\1***@\2", text)
-    if any(char.isdigit() for char in text):
+    if _PHONE_SHAPE.search(text):
         text = _PHONE.sub(_masked_phone, text)
     return text
 

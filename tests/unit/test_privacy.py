@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from core import privacy
 from core.privacy import mask_name, mask_personal
 
 
@@ -26,3 +29,28 @@ def test_phones_and_emails_are_masked_and_nothing_else(line: str, masked: str | 
 
 def test_a_name_keeps_only_initials() -> None:
     assert mask_name("Иван  Петров") == "И*** П***"
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ("short foreign +1 23456789", "short foreign +1 ******89"),
+        ("bracketed +1(23456789", "bracketed +1 ******89"),
+        ("too short +12345678", None),
+    ],
+)
+def test_the_shortest_phones_are_still_masked(line: str, masked: str | None) -> None:
+    assert mask_personal(line) == (masked if masked is not None else line)
+
+
+def test_the_quick_shape_check_never_skips_a_phone() -> None:
+    """Lines the shape check lets through unmasked are exactly those the phone pattern leaves alone."""
+    rng = random.Random(20261207)
+    alphabet = "0123456789      +-()x"
+    lines = ["".join(rng.choices(alphabet, k=rng.randint(6, 24))) for _ in range(20_000)]
+    changed = 0
+    for line in lines:
+        full = privacy._PHONE.sub(privacy._masked_phone, line)
+        assert mask_personal(line) == full, line
+        changed += full != line
+    assert changed > 200  # the sample really holds phones (376 of 20,000), so the check is tested
