@@ -182,6 +182,31 @@ def test_consumer_and_publisher_come_back_after_a_broker_restart(settings, publi
     assert [d.message_id for d in handler.wait_for(2)] == ["before", "after"]
 
 
+def test_an_ack_for_a_dead_connection_does_not_hold_back_the_acks_after_the_reconnect(
+    settings, publisher, consumers
+) -> None:
+    # Given a delivery still unacked when the broker goes away, acked by a pool thread meanwhile
+    handler = Collector(ack=False)
+    consumer = consume(settings, consumers, "sysa.queue", handler)
+    publisher.publish(TASKS_EXCHANGE, "sysa", b"{}", message_id="m1")
+    [first] = handler.wait_for(1)
+    with broker_app_stopped(settings), ThreadPoolExecutor(1) as pool:
+        wait_until(lambda: not consumer.is_connected, what="the consumer to notice the broker is gone")
+        pool.submit(first.ack).result()
+    wait_until(lambda: consumer.is_connected, timeout=30, what="the consumer to reconnect")
+
+    # When the redelivered message is acked from a pool thread on the new connection
+    [_, again] = handler.wait_for(2)
+    assert (again.message_id, again.redelivered) == ("m1", True)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(again.ack).result()
+
+    # Then that ack reaches the broker: nothing is left to requeue when the consumer closes
+    wait_until(lambda: consumer.in_flight == 0, what="the ack on the new connection to be sent")
+    consumer.stop(timeout=5)
+    assert queue_depth(settings, "sysa.queue") == 0
+
+
 def test_acks_from_worker_threads_settle_every_delivery(settings, publisher, consumers) -> None:
     acked: list[str | None] = []
 
