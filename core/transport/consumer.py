@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -71,11 +70,6 @@ class Consumer:
         self._generation = 0
         self._unsettled: set[int] = set()
         self._cancelled_by_broker = False
-        # Settle requests from pool threads, drained on the consumer thread. One drain is posted
-        # at a time: under load a single wake-up of pika's loop carries many acks.
-        self._settle_requests: deque[tuple[int, int, bool, bool]] = deque()
-        self._drain_posted = False
-        self._post_lock = threading.Lock()
 
     @property
     def is_connected(self) -> bool:
@@ -152,7 +146,6 @@ class Consumer:
         connection, node = open_blocking_on_node(self._settings, self._name)
         self._connection, self._generation = connection, self._generation + 1
         self._unsettled.clear()
-        self._drain_posted = False  # a drain posted to the dead connection never ran
         self._cancelled_by_broker = False
         channel = self._channel = connection.channel()
         channel.basic_qos(prefetch_count=self._prefetch)
@@ -169,7 +162,6 @@ class Consumer:
             if self._cancelled_by_broker:
                 raise BrokerError("the broker cancelled consumption (queue deleted?)")
             connection.process_data_events(time_limit=_POLL_S)
-            self._settle_requested()  # catches a request whose drain went to a connection now gone
         self._drain(connection, channel)
 
     def _drain(self, connection: Any, channel: Any) -> None:
@@ -186,7 +178,6 @@ class Consumer:
                 )
                 return
             connection.process_data_events(time_limit=min(_POLL_S, remaining))
-            self._settle_requested()
 
     def _disconnect(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
@@ -240,31 +231,13 @@ class Consumer:
     # -- settling (any thread → consumer thread) ---------------------------------------------
 
     def _request_settle(self, connection: Any, generation: int, tag: int, ack: bool, requeue: bool) -> None:
-        """Called by ``Delivery.ack``/``nack`` on any thread: queue it for the consumer thread.
-
-        Only the first request since the last drain wakes pika's loop (``add_callback_threadsafe``
-        costs a pipe write and a wake-up); the ones queued behind it ride along.
-        """
-        self._settle_requests.append((generation, tag, ack, requeue))
-        with self._post_lock:
-            if self._drain_posted:
-                return
-            self._drain_posted = True
+        """Called by ``Delivery.ack``/``nack`` on any thread: post the work to the consumer thread."""
         try:
-            connection.add_callback_threadsafe(self._settle_requested)
+            connection.add_callback_threadsafe(partial(self._settle, generation, tag, ack, requeue))
         except (pika.exceptions.AMQPError, *CONNECTION_ERRORS):
-            with self._post_lock:
-                self._drain_posted = False
             logger.debug(
                 "{}: delivery {} belongs to a closed connection; the broker redelivers it", self._name, tag
             )
-
-    def _settle_requested(self) -> None:
-        """On the consumer thread: settle every queued request (stale ones are skipped)."""
-        with self._post_lock:
-            self._drain_posted = False  # before draining: a request queued from now on posts anew
-        while self._settle_requests:
-            self._settle(*self._settle_requests.popleft())
 
     def _settle(self, generation: int, tag: int, ack: bool, requeue: bool) -> None:
         """On the consumer thread: ack or nack, unless the tag is stale or already settled."""
