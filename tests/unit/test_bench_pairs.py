@@ -138,3 +138,16 @@ def test_the_report_names_both_commits_and_the_shape() -> None:
     ]
     text = report(runs, "abc1234", "def5678", "1000x5")
     assert text.startswith("before `abc1234`, after `def5678`, 1000x5, 2 pairs in ABBA order")
+
+
+def test_an_after_knob_reaches_only_the_after_side(tmp_path: Path) -> None:
+    tree = fake_checkout(tmp_path, "same", [4.0, 3.0, 3.0, 4.0])  # one checkout on both sides
+    out = tmp_path / "out"
+    args = [str(tree), str(tree), "--pairs", "2", "--after-knob", "log_level=WARNING", "--out", str(out)]
+
+    result = CliRunner().invoke(pairs.main, args)
+
+    assert result.exit_code == 0, result.output
+    calls = (tree / "calls.txt").read_text().splitlines()  # in running order: B A A B
+    assert ["--knob log_level=WARNING" in call for call in calls] == [False, True, True, False]
+    assert "log_level=WARNING" in (out / "pairs.md").read_text().splitlines()[0]

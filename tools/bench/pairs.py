@@ -113,10 +113,11 @@ def _row(pair: str, position: str, side: str, values: Sequence[float]) -> str:
     return f"| {pair} | {position} | {side} | " + " | ".join(cells) + " |"
 
 
-def run_bench(tree: Path, out: Path, shape: str, engine_url: str) -> Path:
+def run_bench(tree: Path, out: Path, shape: str, engine_url: str, knobs: Sequence[str] = ()) -> Path:
     """Run one suite round in ``tree`` with its own code; the results file it wrote."""
     command = [str(tree / ".venv" / "bin" / "python"), "-m", "tools.bench", "--only", "suite"]
     command += ["--rounds", "1", "--shape", shape, "--engine-url", engine_url, "--out", str(out)]
+    command += [arg for knob in knobs for arg in ("--knob", knob)]
     finished = subprocess.run(command, cwd=tree, check=False)
     written = sorted(out.glob("*/results.json"))
     if finished.returncode != 0 or not written:
@@ -139,14 +140,32 @@ def _label(tree: Path) -> str:
 @click.option("--shape", default="1000x5", show_default=True)
 @click.option("--engine-url", default="http://127.0.0.1:8081/engine-rest", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-results/pairs"))
-def main(before: Path, after: Path, count: int, shape: str, engine_url: str, out: Path) -> None:
+@click.option(
+    "--after-knob",
+    "after_knobs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="a suite knob for the after side only (repeatable); with one checkout twice, measures a setting",
+)
+def main(
+    before: Path,
+    after: Path,
+    count: int,
+    shape: str,
+    engine_url: str,
+    out: Path,
+    after_knobs: tuple[str, ...],
+) -> None:
     """Measure BEFORE against AFTER (two checkouts) in paired suite rounds, order balanced."""
     trees = {"before": before.resolve(), "after": after.resolve()}
+    knobs = {"before": (), "after": after_knobs}
     runs: list[Run] = []
     for step, (pair, side) in enumerate(order(count)):
-        results = run_bench(trees[side], out.resolve() / f"{step + 1:02d}-{side}", shape, engine_url)
+        folder = out.resolve() / f"{step + 1:02d}-{side}"
+        results = run_bench(trees[side], folder, shape, engine_url, knobs[side])
         runs.append(read_run(results, pair, step % 2, side))
-    text = report(runs, _label(trees["before"]), _label(trees["after"]), shape)
+    after_label = " ".join([_label(trees["after"]), *after_knobs])
+    text = report(runs, _label(trees["before"]), after_label, shape)
     (out / "pairs.md").write_text(text, encoding="utf-8")
     click.echo(text)
 
