@@ -71,9 +71,9 @@ format: venv
 schemas: venv
 	$(PY) -m core.contracts.schemas docs/schemas
 
-# make bench: judges every performance target in under 10 minutes (4 paired rounds of the suite
-# and the raw limit in alternating order at 1000x5 and 3000x1, the client library once at
-# 1000x5, the paced run).
+# make bench: judges every performance target in under 10 minutes (3 paired rounds of the suite
+# and the raw limit at 1000x5 and 3000x1, the second in reverse order, the client library once
+# at 1000x5, the paced run).
 # make bench BENCH_ARGS=--quick (or --scaling, --shape 200x5, --profile, ...): python -m tools.bench --help
 bench: venv
 	scripts/services.sh start rabbitmq camunda

@@ -47,7 +47,11 @@ DEFAULT_ENGINE = "http://127.0.0.1:8080/engine-rest"
 )
 @click.option("--instances", type=int, help="process instances of a single shape (instead of --shape)")
 @click.option("--steps", type=int, help="external tasks per instance of a single shape")
-@click.option("--rounds", type=int, help="times every contender is measured [default 4, quick 1]")
+@click.option(
+    "--rounds",
+    type=int,
+    help="times every contender is measured, even rounds in reverse order [default 3, quick 1]",
+)
 @click.option(
     "--client-rounds",
     type=int,
@@ -82,7 +86,7 @@ def main(
 ) -> None:
     """Measure the suite against the raw REST limit and the client library; judge the targets.
 
-    Without options: 4 paired rounds of the suite and the parallel raw loop at 1000x5 and
+    Without options: 3 paired rounds of the suite and the parallel raw loop at 1000x5 and
     at 3000x1, one round of the client library (defaults and tuned) at 1000x5, then the
     suite paced at half its rate.
 
