@@ -136,7 +136,14 @@ def _label(tree: Path) -> str:
 @click.command(name="pairs")
 @click.argument("before", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("after", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--pairs", "count", type=click.IntRange(min=2), default=4, show_default=True)
+@click.option(
+    "--pairs",
+    "count",
+    type=click.IntRange(min=2),
+    default=4,
+    show_default=True,
+    help="even: the order is balanced",
+)
 @click.option("--shape", default="1000x5", show_default=True)
 @click.option("--engine-url", default="http://127.0.0.1:8081/engine-rest", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench-results/pairs"))
