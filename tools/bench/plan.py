@@ -2,9 +2,9 @@
 
 The comparison measures every contender once per round and shape; the summary pairs
 contenders within a round and shape. Even rounds run the lineup backwards: on the shared
-machine the run that comes second in a pair was measured up to a tenth cheaper, whatever it
-was (docs/performance.md, "Doubts"), so neither the suite nor the raw loop always has that
-place; over an even number of rounds each has it equally often.
+machine a run's place in a pair moved its cost by up to a tenth, either way
+(docs/performance.md, "Doubts"), so neither the suite nor the raw loop always runs second;
+over an even number of rounds each does so equally often.
 """
 
 from __future__ import annotations
