@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tools.bench import pairs
-from tools.bench.pairs import Run, change, drift, order, read_run, report
+from tools.bench.pairs import SUITE_COLUMN, Run, change, drift, order, read_run, report
 
 # A stand-in for a checkout's python: it writes what ``tools.bench --out DIR`` would, with the
 # suite's CPU read from the checkout's cpu.txt (one number per call, in order).
@@ -69,11 +69,10 @@ def test_a_steady_drift_cancels_out_of_the_paired_change() -> None:
         costs = iter([4.0, 3.9, 3.8, 3.7, 3.6, 3.5, 3.4, 3.3])
         return [run(pair, step % 2, side, next(costs)) for step, (pair, side) in enumerate(sequence)]
 
-    suite = 3  # the suite column of the report
     fixed = runs_in([(pair, side) for pair in range(4) for side in ("before", "after")])
     balanced = runs_in(order(4))
-    assert change(fixed, suite) == pytest.approx(-0.027, abs=0.002)  # the drift, read as a gain
-    assert change(balanced, suite) == pytest.approx(0.0, abs=0.002)
+    assert change(fixed, SUITE_COLUMN) == pytest.approx(-0.027, abs=0.002)  # the drift, read as a gain
+    assert change(balanced, SUITE_COLUMN) == pytest.approx(0.0, abs=0.002)
     assert drift(balanced) == pytest.approx(-0.027, abs=0.002)  # shown, not hidden
 
 
@@ -86,7 +85,7 @@ def test_the_change_is_the_median_of_each_pairs_own_ratio() -> None:
         run(2, 0, "before", 2.0),
         run(2, 1, "after", 1.9),  # -5 %
     ]
-    assert change(runs, 3) == pytest.approx(-0.10)
+    assert change(runs, SUITE_COLUMN) == pytest.approx(-0.10)
 
 
 def test_a_results_file_without_a_completed_suite_is_refused(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import click
 
 SIDES = ("before", "after")
 PROCESSES = ("task_tracker", "task_creator", "universal_worker")
+SUITE_COLUMN = len(PROCESSES)  # the report's columns: each process, the suite, the engine, tasks/s
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,21 @@ def read_run(results_json: Path, pair: int, position: int, side: str) -> Run:
 
 def change(runs: Sequence[Run], column: int) -> float | None:
     """Median over pairs of after ÷ before − 1, of one column of the report (None: nothing measured)."""
-    by_pair: dict[int, dict[str, float]] = {}
-    for run in runs:
-        by_pair.setdefault(run.pair, {})[run.side] = _values(run)[column]
-    ratios = [p["after"] / p["before"] - 1 for p in by_pair.values() if len(p) == 2 and p["before"] > 0]
-    return statistics.median(ratios) if ratios else None
+    return _median_ratio(runs, column, lambda run: run.side == "before")
 
 
-def drift(runs: Sequence[Run]) -> float:
+def drift(runs: Sequence[Run]) -> float | None:
     """Median over pairs of the second run's suite CPU ÷ the first's − 1, whatever their sides."""
-    by_pair: dict[int, dict[int, float]] = {}
+    return _median_ratio(runs, SUITE_COLUMN, lambda run: run.position == 0)
+
+
+def _median_ratio(runs: Sequence[Run], column: int, is_base: Callable[[Run], bool]) -> float | None:
+    """Median over complete pairs of the other run's value ÷ the base run's − 1, in one column."""
+    by_pair: dict[int, dict[bool, float]] = {}
     for run in runs:
-        by_pair.setdefault(run.pair, {})[run.position] = run.suite_cpu_per_1k
-    return statistics.median(p[1] / p[0] - 1 for p in by_pair.values() if len(p) == 2)
+        by_pair.setdefault(run.pair, {})[is_base(run)] = _values(run)[column]
+    ratios = [p[False] / p[True] - 1 for p in by_pair.values() if len(p) == 2 and p[True] > 0]
+    return statistics.median(ratios) if ratios else None
 
 
 def report(runs: Sequence[Run], before: str, after: str, shape: str) -> str:
@@ -90,17 +93,17 @@ def report(runs: Sequence[Run], before: str, after: str, shape: str) -> str:
         mine = [r for r in runs if r.side == side]
         medians = [statistics.median(column) for column in zip(*(_values(r) for r in mine), strict=True)]
         lines.append(_row("", "", f"median {side}", medians))
-    changes = [change(runs, column) for column in range(len(_values(runs[0])))]
-    lines.append(
-        "| | | median change per pair | "
-        + " | ".join("—" if c is None else f"{c:+.0%}" for c in changes)
-        + " |"
-    )
+    changes = [_percent(change(runs, column)) for column in range(len(_values(runs[0])))]
+    lines.append("| | | median change per pair | " + " | ".join(changes) + " |")
     lines += [
         "",
-        f"second run of a pair against the first (the drift ABBA cancels): {drift(runs):+.0%} suite CPU",
+        f"second run of a pair against the first (the drift ABBA cancels): {_percent(drift(runs))} suite CPU",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.0%}"
 
 
 def _values(run: Run) -> list[float]:
