@@ -7,6 +7,7 @@ import threading
 from loguru import logger
 
 from core import datasets, http, wiring
+from core.camunda import EnginePort
 from core.config import AppSettings
 from core.errors import LedgerError
 from core.health import Heartbeat
@@ -17,6 +18,7 @@ from core.runtime import ServiceRuntime
 from core.transport.base import Transport
 from core.transport.topology import system_queue
 from systems import registry
+from task_creator.completion import EngineCompletion
 from task_creator.processor import TaskProcessor, claim_owner
 
 HEARTBEAT_NAME = "task_creator"
@@ -26,9 +28,17 @@ HEARTBEAT_MAX_AGE_S = 30.0
 
 
 def run(
-    settings: AppSettings, systems: list[str], stop: threading.Event, transport: Transport | None = None
+    settings: AppSettings,
+    systems: list[str],
+    stop: threading.Event,
+    transport: Transport | None = None,
+    engine: EnginePort | None = None,
 ) -> None:
-    """Consume until ``stop`` is set; then stop intake, finish in-flight tasks, close."""
+    """Consume until ``stop`` is set; then stop intake, finish in-flight tasks, close.
+
+    ``engine``: the client that completes immediate tasks (default: one of its own, from the
+    settings, unless ``creator.complete_in_engine`` is off).
+    """
     systems = wiring.served_systems(settings, systems)
     transport = wiring.transport(settings, transport)
     ledger = wiring.ledger(settings)
@@ -37,7 +47,8 @@ def run(
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, heartbeat)
     runtime.close_last(ledger.close, datasets.close)
     owner = claim_owner()
-    processors = [_serve_system(runtime, settings, name, ledger, owner) for name in systems]
+    completion = _completion(settings, runtime, ledger, engine)
+    processors = [_serve_system(runtime, settings, name, ledger, owner, completion) for name in systems]
     lease_s = settings.creator.claim_lease_s
     runtime.chore(lease_s / CLAIM_RENEWALS, lambda: _renew_claims(ledger, owner, lease_s))
     runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
@@ -47,8 +58,25 @@ def run(
     runtime.run(lambda: {"systems": systems, "connected": runtime.connected})
 
 
+def _completion(
+    settings: AppSettings, runtime: ServiceRuntime, ledger: Ledger, engine: EnginePort | None
+) -> EngineCompletion | None:
+    if not settings.creator.complete_in_engine:
+        return None
+    if engine is None:  # a client of our own, closed with the service
+        client = wiring.camunda_client(settings)
+        runtime.close_last(client.close)
+        engine = client
+    return EngineCompletion(engine, ledger)
+
+
 def _serve_system(
-    runtime: ServiceRuntime, settings: AppSettings, name: str, ledger: Ledger, owner: str
+    runtime: ServiceRuntime,
+    settings: AppSettings,
+    name: str,
+    ledger: Ledger,
+    owner: str,
+    completion: EngineCompletion | None,
 ) -> TaskProcessor:
     config = settings.systems[name]
     http.configure(name, config)  # the system's client finds its limits, circuit and timeout
@@ -65,6 +93,7 @@ def _serve_system(
         config.options,
         owner,
         claim_lease_s=settings.creator.claim_lease_s,
+        completion=completion,
     )
     runtime.consume(
         name,
@@ -87,9 +116,10 @@ def _log_totals(processors: list[TaskProcessor]) -> None:
     for processor in processors:
         stats = processor.stats
         logger.info(
-            "totals system={}: handled={} re-emitted={} duplicates deferred={}",
+            "totals system={}: handled={} completed here={} re-emitted={} duplicates deferred={}",
             processor.system,
             stats.handled,
+            stats.completed_here,
             stats.reemitted,
             stats.deferred,
         )

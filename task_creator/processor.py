@@ -2,7 +2,7 @@
 
 Runs on a pool thread. The delivery is acked only after what it produced is confirmed by
 the broker: the result on ``<system>.sent.queue``, the retry on its delay queue, or the
-poison message on the error queue. The ledger makes a redelivered message re-emit its
+poison message on the error queue; or, for an immediate task completed here, by the engine. The ledger makes a redelivered message re-emit its
 stored result instead of calling the system a second time.
 """
 
@@ -36,6 +36,7 @@ from core.retry import RetryDecision, next_delay
 from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
 from task_creator.alive import KeepAlive
+from task_creator.completion import EngineCompletion
 from task_creator.parking import Parking
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
@@ -51,6 +52,7 @@ class ProcessorStats:
     handled: int = 0
     reemitted: int = 0  # deliveries answered from the stored result, without running the handler
     deferred: int = 0  # deliveries that found the task running elsewhere and came back later
+    completed_here: int = 0  # completed in the engine by this creator, not by the tracker
 
 
 class TaskProcessor:
@@ -65,7 +67,9 @@ class TaskProcessor:
         options: Mapping[str, Any],
         owner: str | None = None,
         claim_lease_s: float = CLAIM_LEASE_S,
+        completion: EngineCompletion | None = None,
     ) -> None:
+        """``completion``: completes immediate tasks in the engine; None sends every result to the tracker."""
         self.system = system
         self.owner = owner or claim_owner()
         self.claim_lease_s = claim_lease_s
@@ -78,6 +82,7 @@ class TaskProcessor:
         self._options = options
         self._queue = system_queue(system)
         self._parking = Parking(topology, self._queue, self._publish)
+        self._completion = completion
 
     def process(self, delivery: Delivery) -> None:
         """Handle one delivery; on infrastructure trouble requeue it for a later try."""
@@ -244,25 +249,31 @@ class TaskProcessor:
         outcome: ResultOutcome,
         started: float,
     ) -> bool:
-        """Store the result (which ends the claim), publish it and ack; True when done."""
+        """Store the result (which ends the claim), complete or publish it, and ack; True when done."""
         if isinstance(outcome, TrackedOutcome):
             self._ledger.record_external(task.task.id, outcome.reference.id, outcome.reference.url)
         result = result_message(task, outcome, record_id=entry.record_id, attempts=entry.attempts + 1)
         body = result.to_json()
         state = TaskState.TRACKED if isinstance(outcome, TrackedOutcome) else TaskState.RESULT
         self._ledger.record_result(task.task.id, state, body.decode("utf-8"))
-        self._emit(delivery, body, task.message_id)
+        completed = self._completion is not None and self._completion.complete(result, entry)
+        if completed:
+            delivery.ack()
+            self.stats.completed_here += 1
+        else:
+            self._emit(delivery, body, task.message_id)
         self.stats.handled += 1
         queued_at = task.published_at or task.fetched_at
         PUBLISH_TO_RESULT.labels(self.system).observe(
             max(0.0, (result.created_at - queued_at).total_seconds())
         )
         logger.info(
-            "handled topic={} task={} system={} outcome={} {:.0f}ms",
+            "handled topic={} task={} system={} outcome={} -> {} {:.0f}ms",
             task.task.topic,
             task.task.id,
             self.system,
             outcome.kind,
+            "completed" if completed else "tracker",
             (time.perf_counter() - started) * 1000,
         )
         return True

@@ -10,13 +10,11 @@ a 404 that lock keeping meets meanwhile is not mistaken for a cancellation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from loguru import logger
 
 from core.camunda import EnginePort
-from core.camunda.variables import TypedValue
 from core.contracts import (
     AliveOutcome,
     BpmnErrorOutcome,
@@ -25,12 +23,12 @@ from core.contracts import (
     ResultMessage,
     TrackedOutcome,
 )
-from core.contracts.base import TypedVariable
+from core.contracts.result import engine_values
 from core.errors import CamundaConflict, CamundaNotFound, ContractError
 from core.ledger import FINAL_STATES, Ledger, LedgerEntry, TaskState
+from core.metrics.settlements import record_settlement
 from core.tracking import TrackedItem
 from task_tracker.gone import Settling, Verdict
-from task_tracker.measure import record_settlement
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_LOCK_MS = 300_000  # an alive record that names no lock length
@@ -101,7 +99,7 @@ class Settler:
         if isinstance(outcome, AliveOutcome):
             return self._extend(result, outcome, entry, worker_id)
         if isinstance(outcome, CompleteOutcome):
-            self._client.complete(task_id, worker_id, _values(outcome.variables))
+            self._client.complete(task_id, worker_id, engine_values(outcome.variables))
             return self._done(task_id, TaskState.COMPLETED, "completed")
         if isinstance(outcome, BpmnErrorOutcome):
             return self._bpmn_error(result, outcome, worker_id)
@@ -127,7 +125,7 @@ class Settler:
                 worker_id,
                 error_code=outcome.code,
                 error_message=outcome.message,
-                variables=_values(outcome.variables),
+                variables=engine_values(outcome.variables),
             )
             return self._done(task_id, TaskState.BPMN_ERROR, "bpmn_error")
         activity = ref.activity_id if ref else "?"
@@ -174,11 +172,6 @@ def _worker_id(entry: LedgerEntry | None, result: ResultMessage) -> str:
     if result.task is not None and result.task.worker_id:
         return result.task.worker_id
     raise ContractError(f"task {result.external_task_id} is unknown here and the message names no worker_id")
-
-
-def _values(variables: Mapping[str, TypedVariable]) -> dict[str, Any]:
-    """Typed variables passed through to the engine exactly as typed."""
-    return {name: TypedValue(var.type, var.value, var.valueInfo or {}) for name, var in variables.items()}
 
 
 def tracked_item(entry: LedgerEntry, *, answers_gateway: bool = False) -> TrackedItem:

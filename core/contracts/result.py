@@ -1,17 +1,19 @@
 """The result record / response message: how one external task ends (or goes on being tracked).
 
-``task_creator`` writes it to ``<system>.sent.queue``; anyone may write it to
-``camunda.responses.queue``; ``task_tracker`` settles it in the engine.
+``task_creator`` writes it to ``<system>.sent.queue`` (unless it completed the task in the
+engine itself: ``task_creator.completion``); anyone may write it to ``camunda.responses.queue``;
+``task_tracker`` settles it in the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from core.camunda.variables import decode_variables, encode_variables
+from core.camunda.variables import TypedValue, decode_variables, encode_variables
 from core.contracts.base import Contract, TypedVariable, now_utc, parse_contract
 from core.contracts.task import Origin
 
@@ -21,6 +23,11 @@ RESULT_SCHEMA = "exchanger.result/1"
 def typed(values: dict[str, Any]) -> dict[str, TypedVariable]:
     """Python values → typed variables for an outcome."""
     return {name: TypedVariable(**body) for name, body in encode_variables(values).items()}
+
+
+def engine_values(variables: Mapping[str, TypedVariable]) -> dict[str, Any]:
+    """Typed variables for an engine call, passed through exactly as typed."""
+    return {name: TypedValue(var.type, var.value, var.valueInfo or {}) for name, var in variables.items()}
 
 
 def untyped(variables: dict[str, TypedVariable]) -> dict[str, Any]:

@@ -76,7 +76,7 @@ CIRCUIT_STATE = Gauge(
     ("system",),
 )
 
-# -- the tracker -----------------------------------------------------------------------------
+# -- the tracker (and the creator, for the immediate tasks it completes itself) ----------------
 TASKS_SETTLED = Counter(
     "exchanger_tasks_settled",
     "Tasks settled, by outcome: completed, failed (retries left), incident, bpmn_error; origin engine or direct",

@@ -65,7 +65,7 @@ def test_outcomes_retries_and_poison_are_counted_as_they_happened(
         what="the runs to end in completions, the caught error and two incidents",
     )
 
-    # Then the tracker's settlement counts are the engine's
+    # Then the settlement counts of the creator and the tracker together are the engine's
     incidents = camunda.list_incidents(processDefinitionKeyIn=",".join(keys))
     caught = finished(camunda, odd)
     tracker = wait_for(
@@ -75,8 +75,12 @@ def test_outcomes_retries_and_poison_are_counted_as_they_happened(
         timeout=15,
         what="the tracker to count both incidents",
     )
+    creator = scrape(suite.metrics_url("task_creator.python"))
     settled = {
-        outcome: total(tracker, "exchanger_tasks_settled_total", system="python", outcome=outcome)
+        outcome: sum(
+            total(s, "exchanger_tasks_settled_total", system="python", outcome=outcome)
+            for s in (creator, tracker)
+        )
         for outcome in ("completed", "bpmn_error", "incident", "failed")
     }
     assert settled == {
@@ -85,8 +89,10 @@ def test_outcomes_retries_and_poison_are_counted_as_they_happened(
         "incident": len(incidents),
         "failed": 0,
     }
+    # the completions were the creator's own (creator.complete_in_engine); the rest the tracker's
+    assert total(creator, "exchanger_tasks_settled_total", outcome="completed") == COUNTED + 1
+    assert total(creator, "exchanger_tasks_settled_total") == COUNTED + 1
     # the creator's retries are the handler calls beyond each task's first
-    creator = scrape(suite.metrics_url("task_creator.python"))
     calls, tasks = handler_calls(effects_db)
     assert total(creator, "exchanger_task_retries_total", system="python") == calls - tasks == 4
     # the poison count is what the broker holds in the error queue

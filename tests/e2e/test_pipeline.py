@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 
@@ -11,11 +12,12 @@ from core.camunda import CamundaClient, FetchTopic
 from core.contracts import CompleteOutcome, ResultMessage
 from core.contracts.result import typed
 from core.transport import Publisher
-from core.transport.topology import ERRORS_QUEUE, RESPONSES_QUEUE, system_queue
+from core.transport.topology import ERRORS_QUEUE, RESPONSES_QUEUE, sent_queue, system_queue
 from tests.support.bpmn import Step, chain_process
 from tests.support.handlers import counts
-from tests.support.suite import SHORT_CLAIM_LEASE_S, Suite
+from tests.support.suite import SHORT_CLAIM_LEASE_S, Suite, drain
 from tests.support.waiting import wait_for
+from tests.unit.fakes import task_message
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +52,43 @@ def test_instances_complete_with_typed_results(
     assert values["when"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert values["payload"] == {"n": 7, "items": [0, 1, 2]}
     assert camunda.list_incidents(processDefinitionKeyIn=key) == []
+
+
+def test_the_creator_completes_immediate_tasks_in_the_engine_with_no_tracker_running(
+    suite: Suite, camunda: CamundaClient, unique: str, effects_db: str
+) -> None:
+    # Given instances of two immediate steps, and only the worker and the creator
+    key = f"p{unique}"
+    deploy(camunda, key, [Step("one", "e2e.count"), Step("two", "e2e.count")])
+    instances = [camunda.start_process_instance(key, variables={"n": i})["id"] for i in range(30)]
+    services = (("worker", ()), ("creator", ("--system", "python")))
+    for name, args in services:
+        suite.start(name, *args)
+    suite.wait_all_healthy(services)
+
+    # Then every instance ends with its results, and no result record waits for a tracker
+    wait_for(lambda: finished(camunda, key) == 30, timeout=120, interval=0.5, what="30 instances to finish")
+    assert camunda.history_variables(instances[3])["doubled"] == 6
+    assert counts(effects_db) == {"calls": 60, "tasks": 60, "effects": 60}
+    assert suite.queue_depth(sent_queue("python")) == 0
+    with sqlite3.connect(suite.state_dir / "ledger.sqlite3") as conn:
+        states = dict(conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state").fetchall())
+    assert states == {"completed": 60}
+
+
+def test_a_completion_the_engine_does_not_accept_goes_to_the_tracker(suite: Suite, unique: str) -> None:
+    # Given a task message for an engine task that does not exist (completed elsewhere, say)
+    task_id = f"gone-{unique}"
+    suite.start("creator", "--system", "python")
+    suite.wait_healthy("creator", "--system", "python")
+    with Publisher(suite.broker()) as publisher:
+        body = task_message(task_id, topic="e2e.count", worker_id="e2e-worker").to_json()
+        publisher.publish("", system_queue("python"), body, message_id=str(uuid.uuid4()))
+
+    # Then the engine's 404 sends the result record on to the tracker, whose gone-check decides
+    wait_for(lambda: suite.queue_depth(sent_queue("python")) == 1, timeout=30, what="the result record")
+    ((_, record),) = drain(suite.broker(), sent_queue("python"))
+    assert record["external_task_id"] == task_id and record["outcome"]["kind"] == "complete"
 
 
 def test_retries_then_success_and_exhaustion_to_incident(

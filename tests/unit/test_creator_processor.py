@@ -29,13 +29,22 @@ from core.contracts import (
     parse_result_message,
 )
 from core.contracts.base import TypedVariable
-from core.errors import BusinessError, CircuitOpenError, PermanentError, PublishNacked, RetryableError
+from core.errors import (
+    BusinessError,
+    CamundaNotFound,
+    CircuitOpenError,
+    LedgerError,
+    PermanentError,
+    PublishNacked,
+    RetryableError,
+)
 from core.ledger import SqliteLedger, TaskState
 from core.retry import delay_buckets
 from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
 from task_creator import processor as processor_module
+from task_creator.completion import EngineCompletion
 from task_creator.processor import TaskProcessor
-from tests.unit.fakes import ScriptedPublisher, Settled, delivery, route, task_message
+from tests.unit.fakes import FakeCamunda, ScriptedPublisher, Settled, delivery, route, task_message
 
 RETRY_LABELS = {"system": "python", "topic": "python.echo", "tenant": ""}
 
@@ -69,11 +78,19 @@ class Rig:
         self.router.add("python.echo", lambda ctx: self.handler(ctx))
         self.config = SystemConfig(retry=policy)
         self.publisher: Any = self.broker.publisher()
+        self.completion: EngineCompletion | None = None  # results all go to the tracker
 
     @property
     def processor(self) -> TaskProcessor:
         return TaskProcessor(
-            "python", self.config, self.router, self.ledger, self.publisher, self.topology, {"region": "eu"}
+            "python",
+            self.config,
+            self.router,
+            self.ledger,
+            self.publisher,
+            self.topology,
+            {"region": "eu"},
+            completion=self.completion,
         )
 
     def deliver(self, message: TaskMessage | bytes, *, redelivered: bool = False) -> Settled:
@@ -178,6 +195,70 @@ def test_a_task_the_worker_recorded_keeps_its_ledger_record_id(rig: Rig) -> None
     rig.deliver(task_message("t-1"))
 
     assert rig.results()[0].result_id == entry.record_id
+
+
+# -- completed in the engine by the creator ------------------------------------------------------------------
+
+
+def test_a_completion_the_engine_takes_is_settled_here_and_nothing_goes_to_the_tracker(rig: Rig) -> None:
+    engine = FakeCamunda()
+    rig.completion = EngineCompletion(engine, rig.ledger)
+
+    settled = rig.deliver(task_message("t-1"))
+
+    assert settled.how == ["ack"]
+    (call,) = engine.calls_to("complete")
+    assert call.args[:2] == ("t-1", "worker-A")
+    assert rig.results() == []
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.COMPLETED
+    assert entry.result is not None  # still stored: a redelivery re-emits it instead of running again
+
+
+def test_a_completion_the_engine_refuses_goes_to_the_tracker_as_a_result_record(rig: Rig) -> None:
+    engine = FakeCamunda().on("complete", CamundaNotFound(404, "RestException", "no such task"))
+    rig.completion = EngineCompletion(engine, rig.ledger)
+
+    settled = rig.deliver(task_message("t-1"))
+
+    assert settled.how == ["ack"]
+    (result,) = rig.results()
+    assert isinstance(result.outcome, CompleteOutcome) and result.external_task_id == "t-1"
+    entry = rig.ledger.get("t-1")
+    assert entry is not None and entry.state is TaskState.RESULT
+
+
+def test_a_failure_is_never_settled_by_the_creator(rig: Rig) -> None:
+    engine = FakeCamunda()
+    rig.completion = EngineCompletion(engine, rig.ledger)
+    rig.handler = Handler(PermanentError("no such customer"))
+
+    rig.deliver(task_message("t-1"))
+
+    assert engine.calls == []
+    (result,) = rig.results()
+    assert isinstance(result.outcome, FailureOutcome)
+
+
+def test_a_ledger_that_fails_after_the_engine_completed_requeues_and_the_redelivery_re_emits(
+    rig: Rig, no_pause: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine has the completion but the ledger cannot say so: the message comes back, and
+    # the stored result goes to the tracker (which finds the task done), the handler not run again.
+    engine = FakeCamunda()
+    rig.completion = EngineCompletion(engine, rig.ledger)
+    real_mark = rig.ledger.mark
+    monkeypatch.setattr(rig.ledger, "mark", lambda *a, **k: (_ for _ in ()).throw(LedgerError("disk full")))
+
+    assert rig.deliver(task_message("t-1")).how == ["nack-requeue"]
+    assert rig.results() == []
+    monkeypatch.setattr(rig.ledger, "mark", real_mark)
+    engine.on("complete", CamundaNotFound(404, "RestException", "no such task"))
+
+    assert rig.deliver(task_message("t-1"), redelivered=True).how == ["ack"]
+    assert len(rig.handler.calls) == 1
+    (result,) = rig.results()
+    assert isinstance(result.outcome, CompleteOutcome)
 
 
 # -- retries -------------------------------------------------------------------------------------------------

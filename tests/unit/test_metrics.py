@@ -26,8 +26,8 @@ from core.metrics import catalog
 from core.metrics.checks import heartbeat_check, probe_check
 from core.metrics.collectors import LedgerStates, QueueDepths, TrackedWork, register
 from core.metrics.server import MetricsServer
+from core.metrics.settlements import record_settlement
 from core.transport.settings import BrokerSettings
-from task_tracker.measure import record_settlement
 from tests.conftest import SHIPPED_METRICS_PORTS as DEFAULT_PORTS
 from tests.unit.fakes import route
 

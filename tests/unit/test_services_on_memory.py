@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config.models import AppSettings, RoutingRule, SystemConfig
+from core.config.models import AppSettings, CreatorConfig, RoutingRule, SystemConfig
 from core.contracts import CompleteOutcome, ResultMessage, TaskRef, parse_result_message
 from core.contracts.result import typed
 from core.ledger import SqliteLedger, TaskState
@@ -59,7 +59,9 @@ def publish(broker: MemoryBroker, queue: str, body: bytes) -> None:
 
 
 def test_a_whole_creator_handles_a_task_and_stops_in_order(tmp_path: Path, service: Start) -> None:
-    config, broker = settings(tmp_path), MemoryBroker()
+    # A creator that cannot reach the engine: its results go to the tracker.
+    config = settings(tmp_path).model_copy(update={"creator": CreatorConfig(complete_in_engine=False)})
+    broker = MemoryBroker()
     stop = service(lambda stop: creator_app.run(config, ["python"], stop, transport=broker))
     heartbeat = config.state_dir / "task_creator.python.heartbeat"
 
@@ -75,6 +77,24 @@ def test_a_whole_creator_handles_a_task_and_stops_in_order(tmp_path: Path, servi
     assert broker.depth(system_queue("python")) == 0 and broker.unacked(system_queue("python")) == 0
     ledger = SqliteLedger(config.state_dir / "ledger.sqlite3")
     assert ledger.get("t-1").state is TaskState.RESULT  # type: ignore[union-attr]
+    ledger.close()
+
+
+def test_a_whole_creator_completes_an_immediate_task_in_the_engine_itself(
+    tmp_path: Path, service: Start
+) -> None:
+    config, broker, engine = settings(tmp_path), MemoryBroker(), FakeCamunda()
+    service(lambda stop: creator_app.run(config, ["python"], stop, transport=broker, engine=engine))
+
+    publish(broker, system_queue("python"), task_message("t-1", topic="e2e.count").to_json())
+
+    (call,) = wait_for(lambda: engine.calls_to("complete"), timeout=10, what="the completion")
+    assert call.args[:2] == ("t-1", "worker-A")
+    assert call.args[2]["doubled"].value == 0
+    ledger = SqliteLedger(config.state_dir / "ledger.sqlite3")
+    wait_for(lambda: broker.unacked(system_queue("python")) == 0, timeout=10, what="the task message acked")
+    assert ledger.get("t-1").state is TaskState.COMPLETED  # type: ignore[union-attr]
+    assert broker.depth(sent_queue("python")) == 0
     ledger.close()
 
 

@@ -67,7 +67,8 @@ def test_services_load_a_system_only_when_they_look_it_up() -> None:
     assert _loaded("from systems import registry\nregistry.descriptor('python')")[0] == {"python"}
 
 
-def test_the_creator_does_not_load_libcurl_it_never_calls_the_engine() -> None:
+def test_libcurl_loads_with_the_first_engine_client_not_with_a_service() -> None:
+    # A creator with creator.complete_in_engine off never calls the engine and never pays for it.
     assert _loaded("import task_creator.app")[1] is False
     assert (
         _loaded(

@@ -1,4 +1,4 @@
-"""What a settlement adds to the metrics: its outcome, and how long the task took to get here."""
+"""What a settlement adds to the metrics, whichever service settled it: its outcome, and how long the task took."""
 
 from __future__ import annotations
 
