@@ -1,9 +1,10 @@
 """One task message in, one confirmed result record (or a scheduled retry) out.
 
-Runs on a pool thread. The delivery is acked only after what it produced is confirmed by
-the broker: the result on ``<system>.sent.queue``, the retry on its delay queue, or the
-poison message on the error queue; or, for an immediate task completed here, by the engine. The ledger makes a redelivered message re-emit its
-stored result instead of calling the system a second time.
+Runs on a pool thread. The delivery is acked only after what it produced is confirmed: by the
+broker, the result on ``<system>.sent.queue``, the retry on its delay queue, or the poison
+message on the error queue; by the engine, an immediate task's completion
+(``task_creator.completion``). The ledger makes a redelivered message re-emit its stored result
+instead of calling the system a second time.
 """
 
 from __future__ import annotations
