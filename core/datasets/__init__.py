@@ -5,9 +5,25 @@ process a small :class:`DatasetRef`. The store lives in the database family of t
 an SQLite file beside it on one host, the ledger's PostgreSQL database on several.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from core.datasets.reference import DatasetError, DatasetRef, DatasetStoreUnavailable, dataset_id_for
 from core.datasets.shared import close, configure, open_store, shared_store
-from core.datasets.store import DatasetStore, DatasetWriter, UpsertResult, canonical
+
+if TYPE_CHECKING:
+    from core.datasets.store import DatasetStore, DatasetWriter, UpsertResult, canonical
+
+_IN_STORE = frozenset({"DatasetStore", "DatasetWriter", "UpsertResult", "canonical"})
+
+
+def __getattr__(name: str) -> Any:
+    """The store's names load SQLAlchemy, so they are imported when first asked for."""
+    if name in _IN_STORE:
+        from core.datasets import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DatasetError",

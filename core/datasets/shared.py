@@ -1,14 +1,18 @@
 """The process's one dataset store: the creator names its database at start, actions share it.
 
-Opened on first use, so a creator serving no dataset system never creates the file.
+Opened on first use, so a creator serving no dataset system never creates the file, nor loads
+SQLAlchemy (about 13 MB of a process).
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from core.datasets.reference import DatasetError
-from core.datasets.store import DatasetStore
+
+if TYPE_CHECKING:
+    from core.datasets.store import DatasetStore
 
 _lock = threading.Lock()
 _dsn: str | None = None
@@ -32,12 +36,14 @@ def shared_store() -> DatasetStore:
         if _store is None:
             if _dsn is None:
                 raise DatasetError("no dataset store is configured in this process (datasets.configure)")
-            _store = DatasetStore.open(_dsn)
+            _store = open_store(_dsn)
         return _store
 
 
 def open_store(dsn: str) -> DatasetStore:
     """A store of one's own (tests, tools)."""
+    from core.datasets.store import DatasetStore  # SQLAlchemy, on first use
+
     return DatasetStore.open(dsn)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,3 +166,21 @@ def test_a_finished_dataset_accepts_its_own_chunks_again_as_no_ops(store: Datase
     ref = writer.finish()
     assert store.writer("d1", "k").append("a", [{"n": 1}]) is False
     assert store.writer("d1", "k").finish() == ref
+
+
+def test_a_creator_that_never_opens_the_store_never_loads_sqlalchemy(tmp_path: Path) -> None:
+    # SQLAlchemy is about 13 MB of a process; only a dataset system's first write or read pays for it.
+    code = (
+        "import sys\n"
+        "import task_creator.app\n"
+        "from core import datasets\n"
+        "from systems import registry\n"
+        "registry.create_router('python', {'handler_modules': ['tools.bench.echo_topic']})\n"
+        f"datasets.configure('sqlite:///{tmp_path / 'datasets.sqlite3'}')\n"
+        "print('sqlalchemy' in sys.modules)\n"
+        "datasets.shared_store()\n"
+        "print('sqlalchemy' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
