@@ -247,16 +247,18 @@ def test_a_ledger_that_fails_after_the_engine_completed_requeues_and_the_redeliv
     # the stored result goes to the tracker (which finds the task done), the handler not run again.
     engine = FakeCamunda()
     rig.completion = EngineCompletion(engine, rig.ledger)
-    real_mark = rig.ledger.mark
-    monkeypatch.setattr(rig.ledger, "mark", lambda *a, **k: (_ for _ in ()).throw(LedgerError("disk full")))
 
-    assert rig.deliver(task_message("t-1")).how == ["nack-requeue"]
+    def disk_full(*_args: object, **_kwargs: object) -> bool:
+        raise LedgerError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rig.ledger, "mark", disk_full)
+        assert rig.deliver(task_message("t-1")).how == ["nack-requeue"]
     assert rig.results() == []
-    monkeypatch.setattr(rig.ledger, "mark", real_mark)
-    engine.on("complete", CamundaNotFound(404, "RestException", "no such task"))
 
     assert rig.deliver(task_message("t-1"), redelivered=True).how == ["ack"]
     assert len(rig.handler.calls) == 1
+    assert len(engine.calls_to("complete")) == 1  # the tracker, not this creator, sees the 404 now
     (result,) = rig.results()
     assert isinstance(result.outcome, CompleteOutcome)
 
