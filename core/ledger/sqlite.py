@@ -25,8 +25,9 @@ OPEN_WAIT_S = 30.0
 # more than with this bound, at the same CPU per lookup (the OS caches the file anyway).
 PAGE_CACHE_KIB = 256
 # Every SQLite connection of ours (the ledger here, datasets and direct records through
-# core.datasets.engine): WAL lets processes read while one writes; NORMAL sync is durable with
-# WAL at commit.
+# core.datasets.engine): WAL lets processes read while one writes. NORMAL sync: a commit survives
+# the process dying at any moment, but a power loss or an OS crash may take back the commits
+# since the WAL's last sync (at a checkpoint); FULL would sync every commit (docs/ledger.md).
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
 _CLEAR = object()  # a field value meaning "set to NULL" (None means "leave as it is")
 
