@@ -63,11 +63,11 @@ def _completion(
 ) -> EngineCompletion | None:
     if not settings.creator.complete_in_engine:
         return None
-    if engine is None:  # a client of our own, closed with the service
-        client = wiring.camunda_client(settings)
-        runtime.close_last(client.close)
-        engine = client
-    return EngineCompletion(engine, ledger)
+    if engine is not None:
+        return EngineCompletion(engine, ledger)
+    client = wiring.camunda_client(settings)  # a client of our own, closed with the service
+    runtime.close_last(client.close)
+    return EngineCompletion(client, ledger)
 
 
 def _serve_system(

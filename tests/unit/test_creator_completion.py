@@ -22,7 +22,7 @@ from core.contracts.result import typed
 from core.errors import CamundaConflict, CamundaNotFound, CamundaRequestError, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 from task_creator.completion import UNREACHABLE_PAUSE_S, EngineCompletion
-from tests.unit.fakes import FakeCamunda, route
+from tests.unit.fakes import FakeCamunda, FakeClock, route
 
 
 def settled_count() -> float:
@@ -30,19 +30,11 @@ def settled_count() -> float:
     return REGISTRY.get_sample_value("exchanger_tasks_settled_total", labels) or 0.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Rig:
     def __init__(self, tmp_path: Path) -> None:
         self.ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
         self.engine = FakeCamunda()
-        self.clock = Clock()
+        self.clock = FakeClock()
         self.completion = EngineCompletion(self.engine, self.ledger, clock=self.clock)
 
     def stored(
@@ -145,13 +137,13 @@ def test_an_unreachable_engine_sends_results_to_the_tracker_for_a_while_without_
     assert rig.completion.complete(first, first_entry) is False
 
     # Within the pause no call is made
-    rig.clock.now += UNREACHABLE_PAUSE_S - 1
+    rig.clock.advance(UNREACHABLE_PAUSE_S - 1)
     second, second_entry = rig.stored("t-2", CompleteOutcome())
     assert rig.completion.complete(second, second_entry) is False
     assert len(rig.engine.calls_to("complete")) == 1
 
     # After it the engine is tried again
-    rig.clock.now += 2
+    rig.clock.advance(2)
     third, third_entry = rig.stored("t-3", CompleteOutcome())
     assert rig.completion.complete(third, third_entry) is True
     assert [call.args[0] for call in rig.engine.calls_to("complete")] == ["t-1", "t-3"]
