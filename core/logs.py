@@ -31,22 +31,25 @@ def _redact_record(record: Record) -> None:
         record["extra"]["_redact_exception"] = True
 
 
+# Built once: json.dumps with options builds a new encoder for every line.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _json_sink(stream: TextIO) -> Any:
     def write(message: Message) -> None:
         record = message.record
+        extra = record["extra"]
         entry: dict[str, Any] = {
             "ts": record["time"].isoformat(),
             "level": record["level"].name,
-            "service": record["extra"].get("service", "exchanger"),
+            "service": extra.get("service", "exchanger"),
             "msg": record["message"],
             "logger": record["name"],
         }
-        entry.update(
-            {k: _scrub(v) for k, v in record["extra"].items() if not k.startswith("_") and k != "service"}
-        )
+        entry.update({k: _scrub(v) for k, v in extra.items() if not k.startswith("_") and k != "service"})
         if record["exception"] is not None:
             entry["exception"] = redact(str(record["exception"].value))
-        stream.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        stream.write(_JSON.encode(entry) + "\n")
         stream.flush()
 
     return write

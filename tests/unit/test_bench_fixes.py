@@ -81,6 +81,6 @@ def test_redaction_still_masks_after_the_cheap_clue_check(text: str, expected: s
 
 
 def test_an_ordinary_log_line_passes_unchanged() -> None:
-    line = "routed topic=bench.x task=8f1c2a3e-e63a instance=8f0b1c2a-e63a system=python 3ms"
+    line = "routed topic=bench.x system=python tasks=1 3ms: task=8f1c2a3e-e63a instance=8f0b1c2a-e63a"
 
     assert redact(line) == line

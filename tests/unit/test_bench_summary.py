@@ -148,6 +148,29 @@ def test_routed_log_lines_give_the_first_publish_time_per_task(tmp_path: Path) -
     assert routed_times(log) == {"abc": pytest.approx(engine_time("2026-11-22T05:53:34.500+0000"))}
 
 
+def test_a_routed_line_of_a_batch_gives_every_task_it_names_its_time(tmp_path: Path) -> None:
+    log = tmp_path / "universal_worker.log"
+    lines = [
+        {
+            "ts": "2026-11-22T05:53:34.500000+00:00",
+            "msg": "routed topic=t system=python tasks=2 3ms: task=abc instance=i; task=def instance=j",
+        },
+        {"ts": "2026-11-22T05:53:35.000000+00:00", "msg": "re-fetched task=ghi (routed): routed again"},
+        {
+            "ts": "2026-11-22T05:53:36.000000+00:00",
+            "msg": "routed topic=t system=python tasks=1 2ms: task=ghi instance=k",
+        },
+    ]
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+    first, third = engine_time("2026-11-22T05:53:34.500+0000"), engine_time("2026-11-22T05:53:36.000+0000")
+    assert routed_times(log) == {
+        "abc": pytest.approx(first),
+        "def": pytest.approx(first),
+        "ghi": pytest.approx(third),
+    }
+
+
 def test_pick_files_keep_the_first_pick_of_a_refetched_task(tmp_path: Path) -> None:
     picks = tmp_path / "picks.txt"
     picks.write_text("10.5 a\n11.0 b\n12.0 a\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from core.errors import BrokerUnavailable, CamundaUnavailable, PublishUnroutable
 from core.ledger import SqliteLedger, TaskState
 from core.transport import TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
 from tests.unit.fakes import FakeCamunda, ScriptedPublisher, captured_logs, engine_task
+from universal_worker import dispatch
 from universal_worker.dispatch import Dispatcher
 from universal_worker.routing import Router
 
@@ -249,6 +251,44 @@ def test_a_publish_error_for_one_item_unlocks_that_task_only(world: World) -> No
     assert [m.headers["exchanger-task-id"] for m in publisher.batches[0]] == ["t-1", "t-2", "t-3"]  # type: ignore[index]
     assert world.unlocked() == ["t-2"]
     assert (dispatcher.stats.routed, dispatcher.stats.unlocked) == (2, 1)
+
+
+def test_a_batch_is_logged_in_one_line_per_system_and_topic_naming_each_routed_task(world: World) -> None:
+    # Given a publisher that returns the second python task as unroutable
+    publisher = ScriptedPublisher([None, PublishUnroutable("returned"), None, None])
+    dispatcher = world.dispatcher(publisher)
+
+    # When a batch of three python tasks and a bitrix24 task is dispatched
+    with captured_logs("INFO") as logs:
+        dispatcher.dispatch(
+            [task("t-1"), task("t-2"), task("t-3", instance_id="instance-3"), bitrix_task("t-4")]
+        )
+
+    # Then one "routed" line per system and topic names each task that went out, with its instance
+    routed = [line for line in logs if line.startswith("INFO routed ")]
+    assert len(routed) == 2
+    python_line, bitrix_line = routed
+    assert "topic=python.echo system=python tasks=2 " in python_line
+    assert python_line.endswith(": task=t-1 instance=instance-1; task=t-3 instance=instance-3")
+    assert "task=t-2" not in python_line  # unlocked, not routed
+    assert "topic=crm.create system=bitrix24 tasks=1 " in bitrix_line and bitrix_line.endswith(
+        "task=t-4 instance=instance-1"
+    )
+
+
+def test_a_large_batch_is_logged_in_lines_of_a_bounded_length(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "ROUTED_PER_LINE", 2)
+
+    with captured_logs("INFO") as logs:
+        world.dispatcher().dispatch([task(f"t-{n}") for n in range(5)])
+
+    routed = [line for line in logs if line.startswith("INFO routed ")]
+    assert [line.count("task=t-") for line in routed] == [2, 2, 1]
+    assert sorted(id for line in routed for id in re.findall(r"task=(t-\d)", line)) == [
+        f"t-{n}" for n in range(5)
+    ]
 
 
 def test_a_lost_broker_unlocks_every_task_of_the_batch_and_is_raised(world: World) -> None:

@@ -19,7 +19,7 @@ from tools.bench.procs import clean_env
 from tools.bench.suite_config import SYSTEM, SuiteKnobs, write_config
 from tools.launcher import Child, launch
 
-_ROUTED = re.compile(r"^routed .*\btask=(\S+)")
+_ROUTED_TASK = re.compile(r"\btask=([^\s;]+)")  # each task the worker's "routed" line names
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class Suite:
 
 
 def routed_times(log: Path) -> dict[str, float]:
-    """External task id → time of the worker's JSON ``routed`` log line."""
+    """External task id → time of the first JSON ``routed`` log line of the worker naming it."""
     times: dict[str, float] = {}
     if not log.is_file():
         return times
@@ -212,7 +212,10 @@ def routed_times(log: Path) -> dict[str, float]:
             entry = json.loads(line)
         except ValueError:
             continue
-        match = _ROUTED.match(str(entry.get("msg", "")))
-        if match and match.group(1) not in times:
-            times[match.group(1)] = datetime.fromisoformat(entry["ts"]).timestamp()
+        message = str(entry.get("msg", ""))
+        if not message.startswith("routed "):
+            continue
+        at = datetime.fromisoformat(entry["ts"]).timestamp()
+        for task_id in _ROUTED_TASK.findall(message):
+            times.setdefault(task_id, at)
     return times

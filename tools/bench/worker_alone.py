@@ -11,13 +11,11 @@ worker's peak RSS is sampled while it runs.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -27,6 +25,7 @@ import yaml
 
 from core.transport import BrokerAdmin, BrokerSettings
 from tools.bench.bpmn import chain_process
+from tools.bench.contenders import routed_times
 from tools.bench.engine import Engine
 from tools.bench.procs import clean_env, stop
 from tools.launcher import launch
@@ -96,14 +95,10 @@ def worker_rate(url: str, topic: str, count: int, folder: Path) -> tuple[float, 
         stop([child], timeout=40)
         with BrokerAdmin(broker) as admin:
             admin.delete_prefixed()
-    stamps = [
-        datetime.fromisoformat(json.loads(line)["ts"])
-        for line in log.read_text().splitlines()
-        if '"routed topic=' in line
-    ]
-    first, last = stamps[0].timestamp(), stamps[-1].timestamp()
+    stamps = sorted(routed_times(log).values())  # one per task routed
+    first, last = stamps[0], stamps[-1]
     inside = [used for at, used in cpu if first <= at <= last]
-    routed_inside = sum(1 for stamp in stamps if first <= stamp.timestamp() <= last)
+    routed_inside = sum(1 for stamp in stamps if first <= stamp <= last)
     cpu_per_1k = (inside[-1] - inside[0]) / max(routed_inside, 1) * 1000 if len(inside) > 1 else float("nan")
     return len(stamps) / max(last - first, 1e-3), peak[0], cpu_per_1k
 
