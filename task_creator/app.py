@@ -19,6 +19,8 @@ from core.transport.base import Transport
 from core.transport.topology import system_queue
 from systems import registry
 from task_creator.completion import EngineCompletion
+from task_creator.leftovers import LOOK_EVERY_S, Leftovers
+from task_creator.marks import FLUSH_EVERY_S, PendingMarks
 from task_creator.processor import TaskProcessor, claim_owner
 
 HEARTBEAT_NAME = "task_creator"
@@ -47,11 +49,15 @@ def run(
     runtime = ServiceRuntime(HEARTBEAT_NAME, transport, stop, heartbeat)
     runtime.close_last(ledger.close, datasets.close)
     owner = claim_owner()
-    completion = _completion(settings, runtime, ledger, engine)
+    marks = PendingMarks(ledger)
+    runtime.close_last(marks.flush)  # closers run in reverse: the last marks go before the ledger closes
+    completion = _completion(settings, runtime, marks, engine)
     processors = [_serve_system(runtime, settings, name, ledger, owner, completion) for name in systems]
     lease_s = settings.creator.claim_lease_s
     runtime.chore(lease_s / CLAIM_RENEWALS, lambda: _renew_claims(ledger, owner, lease_s))
     runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
+    runtime.every("final-marks", FLUSH_EVERY_S, marks.flush)
+    runtime.every("leftovers", LOOK_EVERY_S, Leftovers(ledger, runtime.publisher(), systems).send)
     ready = [connected_check("broker", lambda: runtime.connected)]
     serve_metrics(runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, HEARTBEAT_MAX_AGE_S, ready)
     logger.info("task_creator serving {} as {}", ", ".join(systems), owner)
@@ -59,15 +65,15 @@ def run(
 
 
 def _completion(
-    settings: AppSettings, runtime: ServiceRuntime, ledger: Ledger, engine: EnginePort | None
+    settings: AppSettings, runtime: ServiceRuntime, marks: PendingMarks, engine: EnginePort | None
 ) -> EngineCompletion | None:
     if not settings.creator.complete_in_engine:
         return None
     if engine is not None:
-        return EngineCompletion(engine, ledger)
+        return EngineCompletion(engine, marks)
     client = wiring.camunda_client(settings)  # a client of our own, closed with the service
     runtime.close_last(client.close)
-    return EngineCompletion(client, ledger)
+    return EngineCompletion(client, marks)
 
 
 def _serve_system(

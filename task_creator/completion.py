@@ -11,7 +11,7 @@ a result goes to ``<system>.sent.queue`` as before.
 The ledger holds the result before the engine is called, and the delivery is acked only after
 the engine took it (or the record was confirmed), so a crash in between redelivers the task: the
 stored result is re-emitted to the tracker, which finds the task gone and the engine's log
-showing it completed.
+showing it completed. The ledger's final mark follows in a group (``task_creator.marks``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from core.camunda import EnginePort
 from core.contracts import CompleteOutcome, ResultMessage
 from core.contracts.result import engine_values
 from core.errors import CamundaError, CamundaUnavailable
-from core.ledger import Ledger, LedgerEntry, TaskState
+from core.ledger import LedgerEntry
 from core.metrics.settlements import record_settlement
+from task_creator.marks import PendingMarks
 
 # After the engine could not be reached, results go to the tracker for this long before the
 # creator tries again: the tracker waits with backoff, and no task pays a connect timeout meanwhile.
@@ -36,25 +37,26 @@ UNREACHABLE_PAUSE_S = 30.0
 
 class EngineCompletion:
     def __init__(
-        self, client: EnginePort, ledger: Ledger, *, clock: Callable[[], float] = time.monotonic
+        self, client: EnginePort, marks: PendingMarks, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._client = client
-        self._ledger = ledger
+        self._marks = marks
         self._clock = clock
         self._paused_until = 0.0
         self._guard = threading.Lock()
 
+    def takes(self, result: ResultMessage, entry: LedgerEntry) -> bool:
+        """Whether :meth:`complete` would call the engine for this result (the plain case, engine reachable)."""
+        if not isinstance(result.outcome, CompleteOutcome) or entry.is_direct or result.origin == "direct":
+            return False
+        return _worker_id(result, entry) is not None and not self._paused()
+
     def complete(self, result: ResultMessage, entry: LedgerEntry) -> bool:
         """True when the engine completed the task; False leaves the result to the tracker."""
-        outcome = result.outcome
-        if not isinstance(outcome, CompleteOutcome) or entry.is_direct or result.origin == "direct":
-            return False
-        if self._paused():
+        outcome, worker_id = result.outcome, _worker_id(result, entry)
+        if not isinstance(outcome, CompleteOutcome) or worker_id is None or not self.takes(result, entry):
             return False
         task_id = result.external_task_id
-        worker_id = entry.worker_id or (result.task.worker_id if result.task else None)
-        if not worker_id:
-            return False
         try:
             self._client.complete(task_id, worker_id, engine_values(outcome.variables))
         except CamundaUnavailable as err:
@@ -63,7 +65,7 @@ class EngineCompletion:
         except CamundaError as err:
             logger.info("task={} left to the tracker, the engine answered: {}", task_id, err)
             return False
-        self._ledger.mark(task_id, TaskState.COMPLETED)
+        self._marks.add(task_id)
         record_settlement(result, entry, "completed")
         return True
 
@@ -81,3 +83,8 @@ class EngineCompletion:
                 err,
                 UNREACHABLE_PAUSE_S,
             )
+
+
+def _worker_id(result: ResultMessage, entry: LedgerEntry) -> str | None:
+    """The worker holding the lock now: the ledger's (the latest fetch), else the message's."""
+    return entry.worker_id or (result.task.worker_id if result.task else None) or None

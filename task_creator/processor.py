@@ -256,12 +256,21 @@ class TaskProcessor:
         result = result_message(task, outcome, record_id=entry.record_id, attempts=entry.attempts + 1)
         body = result.to_json()
         state = TaskState.TRACKED if isinstance(outcome, TrackedOutcome) else TaskState.RESULT
-        self._ledger.record_result(task.task.id, state, body.decode("utf-8"))
-        completed = self._completion is not None and self._completion.complete(result, entry)
+        # A task completed here keeps its claim until the ledger's final mark (task_creator.marks):
+        # a claim that runs out on a stored result names a creator that died in between.
+        completion = self._completion
+        if completion is not None and not completion.takes(result, entry):
+            completion = None
+        self._ledger.record_result(
+            task.task.id, state, body.decode("utf-8"), keep_claim=completion is not None
+        )
+        completed = completion is not None and completion.complete(result, entry)
         if completed:
             delivery.ack()
             self.stats.completed_here += 1
         else:
+            if completion is not None:  # the engine did not take it: the tracker's, claim ended
+                self._ledger.release_claim(task.task.id, self.owner)
             self._emit(delivery, body, task.message_id)
         self.stats.handled += 1
         queued_at = task.published_at or task.fetched_at

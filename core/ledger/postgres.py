@@ -141,13 +141,26 @@ class PostgresLedger:
             external_task_id, state=TaskState.CREATED, external_id=external_id, external_url=external_url
         )
 
-    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> bool:
+    def record_result(
+        self, external_task_id: str, state: TaskState, result_json: str, *, keep_claim: bool = False
+    ) -> bool:
+        claim = None if keep_claim else _CLEAR
         return self._set(
-            external_task_id, state=state, result=result_json, claim_owner=_CLEAR, claim_until=_CLEAR
+            external_task_id, state=state, result=result_json, claim_owner=claim, claim_until=claim
         )
 
     def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> bool:
         return self._set(external_task_id, state=state, last_error=truncated(error) if error else None)
+
+    def mark_many(self, external_task_ids: Sequence[str], state: TaskState) -> int:
+        """See :meth:`core.ledger.protocol.Ledger.mark_many`: one statement, one commit."""
+        if not external_task_ids:
+            return 0
+        return self._count(
+            "UPDATE tasks SET state = %s, updated_at = now(), claim_owner = NULL, claim_until = NULL"
+            f" WHERE external_task_id = ANY(%s) AND state NOT IN ({FINALS_SQL})",
+            (str(state), list(external_task_ids)),
+        )
 
     def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:
         """See :meth:`core.ledger.protocol.Ledger.lease_tracked`.

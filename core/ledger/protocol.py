@@ -68,8 +68,11 @@ class Ledger(Protocol):
         """The system created a work item for this task; False when the task is already final."""
         ...
 
-    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> bool:
-        """Store the result record (so a redelivery re-emits it); the claim ends with it.
+    def record_result(
+        self, external_task_id: str, state: TaskState, result_json: str, *, keep_claim: bool = False
+    ) -> bool:
+        """Store the result record (so a redelivery re-emits it); the claim ends with it, unless
+        ``keep_claim`` (the creator completes the task in the engine and marks it after).
 
         False (and nothing written) when the task already reached a final state.
         """
@@ -77,6 +80,11 @@ class Ledger(Protocol):
 
     def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> bool:
         """Move the task to ``state``; False (and nothing written) when it is already final."""
+        ...
+
+    def mark_many(self, external_task_ids: Sequence[str], state: TaskState) -> int:
+        """Move each task to ``state`` and end its claim, in one transaction, except those already
+        final; how many moved."""
         ...
 
     def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:

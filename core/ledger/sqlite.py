@@ -170,18 +170,44 @@ class SqliteLedger:
             external_task_id, state=TaskState.CREATED, external_id=external_id, external_url=external_url
         )
 
-    def record_result(self, external_task_id: str, state: TaskState, result_json: str) -> bool:
+    def record_result(
+        self, external_task_id: str, state: TaskState, result_json: str, *, keep_claim: bool = False
+    ) -> bool:
         """Store the result record so a redelivered message re-emits it instead of redoing the work.
 
-        The claim ends with it. False when the task already reached a final state.
+        The claim ends with it unless ``keep_claim``. False when the task already reached a final state.
         """
+        claim = None if keep_claim else _CLEAR
         return self._set(
-            external_task_id, state=state, result=result_json, claim_owner=_CLEAR, claim_until=_CLEAR
+            external_task_id, state=state, result=result_json, claim_owner=claim, claim_until=claim
         )
 
     def mark(self, external_task_id: str, state: TaskState, *, error: str | None = None) -> bool:
         """Move the task to ``state``; False (and nothing written) when it is already final."""
         return self._set(external_task_id, state=state, last_error=truncated(error) if error else None)
+
+    def mark_many(self, external_task_ids: Sequence[str], state: TaskState) -> int:
+        """See :meth:`core.ledger.protocol.Ledger.mark_many`: one commit for the whole batch."""
+        if not external_task_ids:
+            return 0
+        conn, now = self._conn(), _now()
+        statement = (
+            "UPDATE tasks SET state = ?, updated_at = ?, claim_owner = NULL, claim_until = NULL"
+            f" WHERE external_task_id = ? AND state NOT IN ({FINALS_SQL})"
+        )
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                moved = sum(
+                    conn.execute(statement, (state, now, task_id)).rowcount for task_id in external_task_ids
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise LedgerError(f"ledger query failed: {err}") from err
+        return moved
 
     def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:
         """See :meth:`core.ledger.protocol.Ledger.lease_tracked`.

@@ -11,6 +11,7 @@ import pytest
 from core.camunda import CamundaClient, FetchTopic
 from core.contracts import CompleteOutcome, ResultMessage
 from core.contracts.result import typed
+from core.ledger import LedgerEntry, RoutedTask, SqliteLedger, TaskState
 from core.transport import Publisher
 from core.transport.topology import ERRORS_QUEUE, RESPONSES_QUEUE, sent_queue, system_queue
 from tests.support.bpmn import Step, chain_process
@@ -71,9 +72,13 @@ def test_the_creator_completes_immediate_tasks_in_the_engine_with_no_tracker_run
     assert camunda.history_variables(instances[3])["doubled"] == 6
     assert counts(effects_db) == {"calls": 60, "tasks": 60, "effects": 60}
     assert suite.queue_depth(sent_queue("python")) == 0
-    with sqlite3.connect(suite.state_dir / "ledger.sqlite3") as conn:
-        states = dict(conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state").fetchall())
-    assert states == {"completed": 60}
+
+    def ledger_states() -> dict[str, int]:
+        with sqlite3.connect(suite.state_dir / "ledger.sqlite3") as conn:
+            return dict(conn.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state").fetchall())
+
+    # And the ledger's final marks follow in groups, within a flush interval
+    wait_for(lambda: ledger_states() == {"completed": 60}, timeout=10, what="60 tasks marked completed")
 
 
 def test_a_completion_the_engine_does_not_accept_goes_to_the_tracker(suite: Suite, unique: str) -> None:
@@ -89,6 +94,42 @@ def test_a_completion_the_engine_does_not_accept_goes_to_the_tracker(suite: Suit
     wait_for(lambda: suite.queue_depth(sent_queue("python")) == 1, timeout=30, what="the result record")
     ((_, record),) = drain(suite.broker(), sent_queue("python"))
     assert record["external_task_id"] == task_id and record["outcome"]["kind"] == "complete"
+
+
+def test_a_task_whose_creator_died_before_its_final_mark_is_marked_from_the_engine(
+    suite: Suite, camunda: CamundaClient, unique: str
+) -> None:
+    # Given a task the engine completed, whose creator stored the result under its claim and died
+    # before the ledger's final mark: the claim has run out and the task message was acked
+    key = f"p{unique}"
+    deploy(camunda, key, [Step("one", f"left.{unique}")])
+    instance = camunda.start_process_instance(key)["id"]
+    (task,) = camunda.fetch_and_lock("e2e-worker", [FetchTopic(f"left.{unique}", 60_000)], max_tasks=1)
+    camunda.complete(task.id, "e2e-worker", {"done": True})
+    ledger = SqliteLedger(suite.state_dir / "ledger.sqlite3")
+    ledger.record_routed(
+        RoutedTask(task.id, "m-left", "python", task.topic_name, instance, key, "one", "e2e-worker", 60_000)
+    )
+    assert ledger.claim(task.id, "dead-creator", 0.01)
+    result = ResultMessage(
+        external_task_id=task.id, outcome=CompleteOutcome(), message_id="m-left", system="python"
+    )
+    ledger.record_result(task.id, TaskState.RESULT, result.to_json().decode(), keep_claim=True)
+
+    # When a creator of the system and the tracker run
+    for name, args in (("creator", ("--system", "python")), ("tracker", ())):
+        suite.start(name, *args)
+
+    # Then the creator hands the result to the tracker, which meets the engine's 404 and marks
+    # the task completed from the engine's log; the dead claim is gone
+    def settled() -> LedgerEntry | None:
+        entry = ledger.get(task.id)
+        return entry if entry is not None and entry.state is TaskState.COMPLETED else None
+
+    entry = wait_for(settled, timeout=60, what="the leftover marked completed")
+    assert entry is not None and entry.claim_owner is None
+    assert suite.queue_depth(sent_queue("python")) == 0
+    ledger.close()
 
 
 def test_retries_then_success_and_exhaustion_to_incident(

@@ -317,6 +317,48 @@ class LedgerContract:
         assert entry.state is TaskState.FAILED
         assert entry.last_error == "Bitrix24: access denied"
 
+    def test_marking_many_moves_each_in_one_go_and_leaves_final_and_unknown_tasks_alone(
+        self, ledger: Ledger
+    ) -> None:
+        # Given two tasks with results, one already cancelled, and an id the ledger never saw
+        for task_id in ("t-1", "t-2", "t-3"):
+            route(ledger, task_id)
+            ledger.record_result(task_id, TaskState.RESULT, "{}")
+        ledger.mark("t-3", TaskState.CANCELLED)
+
+        # When all four are marked completed together
+        moved = ledger.mark_many(["t-1", "t-2", "t-3", "t-unknown"], TaskState.COMPLETED)
+
+        # Then the two open ones moved, the cancelled one stayed, and the results were kept
+        assert moved == 2
+        states = {task_id: ledger.get(task_id) for task_id in ("t-1", "t-2", "t-3")}
+        assert {k: v.state if v else None for k, v in states.items()} == {
+            "t-1": TaskState.COMPLETED,
+            "t-2": TaskState.COMPLETED,
+            "t-3": TaskState.CANCELLED,
+        }
+        assert all(entry is not None and entry.result == "{}" for entry in states.values())
+        assert ledger.get("t-unknown") is None
+        assert ledger.mark_many([], TaskState.COMPLETED) == 0
+
+    def test_a_result_kept_under_its_claim_ends_the_claim_when_marked_with_others(
+        self, ledger: Ledger
+    ) -> None:
+        route(ledger, "t-1")
+        assert ledger.claim("t-1", "creator-A", 30)
+
+        ledger.record_result("t-1", TaskState.RESULT, "{}", keep_claim=True)
+        kept = ledger.get("t-1")
+        assert kept is not None and (kept.state, kept.claim_owner) == (TaskState.RESULT, "creator-A")
+
+        assert ledger.mark_many(["t-1"], TaskState.COMPLETED) == 1
+        marked = ledger.get("t-1")
+        assert marked is not None and (marked.state, marked.claim_owner, marked.claim_until) == (
+            TaskState.COMPLETED,
+            None,
+            None,
+        )
+
     @pytest.mark.parametrize("state", list(TaskState))
     def test_only_completed_failed_bpmn_error_and_cancelled_are_final(
         self, ledger: Ledger, state: TaskState

@@ -22,6 +22,7 @@ from core.contracts.result import typed
 from core.errors import CamundaConflict, CamundaNotFound, CamundaRequestError, CamundaUnavailable
 from core.ledger import LedgerEntry, SqliteLedger, TaskState
 from task_creator.completion import UNREACHABLE_PAUSE_S, EngineCompletion
+from task_creator.marks import PendingMarks
 from tests.unit.fakes import FakeCamunda, FakeClock, route
 
 
@@ -35,7 +36,8 @@ class Rig:
         self.ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
         self.engine = FakeCamunda()
         self.clock = FakeClock()
-        self.completion = EngineCompletion(self.engine, self.ledger, clock=self.clock)
+        self.marks = PendingMarks(self.ledger)
+        self.completion = EngineCompletion(self.engine, self.marks, clock=self.clock)
 
     def stored(
         self, task_id: str, outcome: object, *, origin: str = "engine"
@@ -76,8 +78,11 @@ def test_a_completion_goes_to_the_engine_with_its_typed_variables_and_ends_the_t
     # the worker that holds the lock now is the ledger's (the latest fetch), not the message's
     assert (task_id, worker_id) == ("t-1", "worker-B")
     assert values == {"n": TypedValue("Integer", 2, {}), "note": TypedValue("String", "ok", {})}
-    assert rig.state("t-1") is TaskState.COMPLETED
     assert settled_count() - before == 1
+    # the ledger's final mark waits for the next group of marks
+    assert (rig.state("t-1"), rig.marks.pending) == (TaskState.RESULT, 1)
+    assert rig.marks.flush() == 1
+    assert rig.state("t-1") is TaskState.COMPLETED
 
 
 @pytest.mark.parametrize(
@@ -147,4 +152,5 @@ def test_an_unreachable_engine_sends_results_to_the_tracker_for_a_while_without_
     third, third_entry = rig.stored("t-3", CompleteOutcome())
     assert rig.completion.complete(third, third_entry) is True
     assert [call.args[0] for call in rig.engine.calls_to("complete")] == ["t-1", "t-3"]
+    rig.marks.flush()
     assert (rig.state("t-2"), rig.state("t-3")) == (TaskState.RESULT, TaskState.COMPLETED)

@@ -33,7 +33,6 @@ from core.errors import (
     BusinessError,
     CamundaNotFound,
     CircuitOpenError,
-    LedgerError,
     PermanentError,
     PublishNacked,
     RetryableError,
@@ -43,6 +42,7 @@ from core.retry import delay_buckets
 from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
 from task_creator import processor as processor_module
 from task_creator.completion import EngineCompletion
+from task_creator.marks import PendingMarks
 from task_creator.processor import TaskProcessor
 from tests.unit.fakes import FakeCamunda, ScriptedPublisher, Settled, delivery, route, task_message
 
@@ -202,7 +202,7 @@ def test_a_task_the_worker_recorded_keeps_its_ledger_record_id(rig: Rig) -> None
 
 def test_a_completion_the_engine_takes_is_settled_here_and_nothing_goes_to_the_tracker(rig: Rig) -> None:
     engine = FakeCamunda()
-    rig.completion = EngineCompletion(engine, rig.ledger)
+    rig.completion = EngineCompletion(engine, PendingMarks(rig.ledger))
 
     settled = rig.deliver(task_message("t-1"))
 
@@ -210,14 +210,16 @@ def test_a_completion_the_engine_takes_is_settled_here_and_nothing_goes_to_the_t
     (call,) = engine.calls_to("complete")
     assert call.args[:2] == ("t-1", "worker-A")
     assert rig.results() == []
+    # the result is stored (a redelivery re-emits it); the final mark follows with the next group,
+    # and until then the claim stays: a dead creator's would run out and name it
     entry = rig.ledger.get("t-1")
-    assert entry is not None and entry.state is TaskState.COMPLETED
-    assert entry.result is not None  # still stored: a redelivery re-emits it instead of running again
+    assert entry is not None and entry.state is TaskState.RESULT and entry.result is not None
+    assert entry.claim_owner is not None and entry.claim_until is not None
 
 
 def test_a_completion_the_engine_refuses_goes_to_the_tracker_as_a_result_record(rig: Rig) -> None:
     engine = FakeCamunda().on("complete", CamundaNotFound(404, "RestException", "no such task"))
-    rig.completion = EngineCompletion(engine, rig.ledger)
+    rig.completion = EngineCompletion(engine, PendingMarks(rig.ledger))
 
     settled = rig.deliver(task_message("t-1"))
 
@@ -225,12 +227,12 @@ def test_a_completion_the_engine_refuses_goes_to_the_tracker_as_a_result_record(
     (result,) = rig.results()
     assert isinstance(result.outcome, CompleteOutcome) and result.external_task_id == "t-1"
     entry = rig.ledger.get("t-1")
-    assert entry is not None and entry.state is TaskState.RESULT
+    assert entry is not None and entry.state is TaskState.RESULT and entry.claim_owner is None
 
 
 def test_a_failure_is_never_settled_by_the_creator(rig: Rig) -> None:
     engine = FakeCamunda()
-    rig.completion = EngineCompletion(engine, rig.ledger)
+    rig.completion = EngineCompletion(engine, PendingMarks(rig.ledger))
     rig.handler = Handler(PermanentError("no such customer"))
 
     rig.deliver(task_message("t-1"))
@@ -240,23 +242,17 @@ def test_a_failure_is_never_settled_by_the_creator(rig: Rig) -> None:
     assert isinstance(result.outcome, FailureOutcome)
 
 
-def test_a_ledger_that_fails_after_the_engine_completed_requeues_and_the_redelivery_re_emits(
-    rig: Rig, no_pause: list[float], monkeypatch: pytest.MonkeyPatch
+def test_a_redelivery_of_a_task_completed_here_re_emits_its_result_without_running_the_handler(
+    rig: Rig,
 ) -> None:
-    # The engine has the completion but the ledger cannot say so: the message comes back, and
-    # the stored result goes to the tracker (which finds the task done), the handler not run again.
+    # The engine took the completion, then the ack was lost with the connection: the message
+    # comes back, and the stored result goes to the tracker (which finds the task done).
     engine = FakeCamunda()
-    rig.completion = EngineCompletion(engine, rig.ledger)
-
-    def disk_full(*_args: object, **_kwargs: object) -> bool:
-        raise LedgerError("disk full")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(rig.ledger, "mark", disk_full)
-        assert rig.deliver(task_message("t-1")).how == ["nack-requeue"]
-    assert rig.results() == []
+    rig.completion = EngineCompletion(engine, PendingMarks(rig.ledger))
+    assert rig.deliver(task_message("t-1")).how == ["ack"]
 
     assert rig.deliver(task_message("t-1"), redelivered=True).how == ["ack"]
+
     assert len(rig.handler.calls) == 1
     assert len(engine.calls_to("complete")) == 1  # the tracker, not this creator, sees the 404 now
     (result,) = rig.results()
