@@ -10,14 +10,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from core.errors import LedgerError
 from core.ledger.model import FINAL_STATES, LedgerEntry, RoutedTask, TaskState
 from core.ledger.rules import COLUMNS, FINALS_SQL, ROUTED_AGAIN_SQL, routed_values, stored_origin, truncated
 from core.ledger.sqlite_schema import migrate
+
+T = TypeVar("T")
 
 OPEN_WAIT_S = 30.0
 # Page cache per connection, in KiB. Every pool thread has its own connection, and SQLite's
@@ -86,6 +89,23 @@ class SqliteLedger:
         except sqlite3.Error as err:
             raise LedgerError(f"ledger query failed: {err}") from err
 
+    def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` as one transaction: all of it is committed, or none of it."""
+        conn = self._conn()
+        try:
+            # IMMEDIATE takes the write lock up front, so a batch never fails half-way on a
+            # lock upgrade; the busy timeout covers waiting for another process's write.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                done = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise LedgerError(f"ledger query failed: {err}") from err
+        return done
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -102,20 +122,12 @@ class SqliteLedger:
         """One transaction for the batch; each upsert returns its record (no second read)."""
         if not tasks:
             return []
-        conn = self._conn()
         now, stamp = _now(), time.time()
-        try:
-            # IMMEDIATE takes the write lock up front, so the batch never fails half-way on
-            # a lock upgrade; the busy timeout covers waiting for another process's write.
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                rows = [conn.execute(_ROUTED_SQL, _routed_row(task, now, stamp)).fetchone() for task in tasks]
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as err:
-            raise LedgerError(f"ledger query failed: {err}") from err
+        rows = self._in_transaction(
+            lambda conn: [
+                conn.execute(_ROUTED_SQL, _routed_row(task, now, stamp)).fetchone() for task in tasks
+            ]
+        )
         return [_entry(row) for row in rows]
 
     def mark_queued(self, external_task_id: str, queued: bool) -> None:
@@ -190,24 +202,16 @@ class SqliteLedger:
         """See :meth:`core.ledger.protocol.Ledger.mark_many`: one commit for the whole batch."""
         if not external_task_ids:
             return 0
-        conn, now = self._conn(), _now()
+        now = _now()
         statement = (
             "UPDATE tasks SET state = ?, updated_at = ?, claim_owner = NULL, claim_until = NULL"
             f" WHERE external_task_id = ? AND state NOT IN ({FINALS_SQL})"
         )
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                moved = sum(
-                    conn.execute(statement, (state, now, task_id)).rowcount for task_id in external_task_ids
-                )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as err:
-            raise LedgerError(f"ledger query failed: {err}") from err
-        return moved
+        return self._in_transaction(
+            lambda conn: sum(
+                conn.execute(statement, (state, now, task_id)).rowcount for task_id in external_task_ids
+            )
+        )
 
     def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:
         """See :meth:`core.ledger.protocol.Ledger.lease_tracked`.
