@@ -2,9 +2,9 @@
 
 Once the engine has taken a completion, the ledger's ``completed`` is bookkeeping: the result
 is stored already (so a redelivery re-emits instead of running the handler again), and the
-engine will not hand the task out again. One commit per task for it cost a tenth of the
-creator's CPU, so the marks wait here and go to the ledger together, every
-``FLUSH_EVERY_S`` and at shutdown.
+engine will not hand the task out again. A commit per task for it cost 84 CPU-µs on SQLite
+and a round trip with a synced commit on PostgreSQL (``tools.bench.ledger_marks``), so the
+marks wait here and go to the ledger together, every ``FLUSH_EVERY_S`` and at shutdown.
 
 Until its mark is written the task keeps its creator's claim. A creator that dies before a
 flush leaves those tasks in ``result`` under claims that run out; any creator of the system then
