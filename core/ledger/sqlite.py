@@ -207,11 +207,8 @@ class SqliteLedger:
             "UPDATE tasks SET state = ?, updated_at = ?, claim_owner = NULL, claim_until = NULL"
             f" WHERE external_task_id = ? AND state NOT IN ({FINALS_SQL})"
         )
-        return self._in_transaction(
-            lambda conn: sum(
-                conn.execute(statement, (state, now, task_id)).rowcount for task_id in external_task_ids
-            )
-        )
+        rows = [(state, now, task_id) for task_id in external_task_ids]
+        return self._in_transaction(lambda conn: conn.executemany(statement, rows).rowcount)
 
     def lease_tracked(self, owner: str, system: str, limit: int, lease_s: float) -> list[LedgerEntry]:
         """See :meth:`core.ledger.protocol.Ledger.lease_tracked`.
