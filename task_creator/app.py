@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from loguru import logger
 
@@ -19,6 +20,7 @@ from core.transport.base import Transport
 from core.transport.topology import system_queue
 from systems import registry
 from task_creator.completion import EngineCompletion
+from task_creator.handled import WRITE_EVERY_S, HandledLines
 from task_creator.leftovers import LOOK_EVERY_S, Leftovers
 from task_creator.marks import FLUSH_EVERY_S, PendingMarks
 from task_creator.processor import TaskProcessor, claim_owner
@@ -27,6 +29,16 @@ HEARTBEAT_NAME = "task_creator"
 CLAIM_RENEWALS = 3  # renewals per lease: a claim outlives two missed renewals
 TOTALS_INTERVAL_S = 60.0
 HEARTBEAT_MAX_AGE_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Served:
+    """What every system's processor of this creator shares."""
+
+    ledger: Ledger
+    owner: str
+    completion: EngineCompletion | None
+    handled: HandledLines
 
 
 def run(
@@ -52,11 +64,15 @@ def run(
     marks = PendingMarks(ledger)
     runtime.close_last(marks.flush)  # closers run in reverse: the last marks go before the ledger closes
     completion = _completion(settings, runtime, marks, engine)
-    processors = [_serve_system(runtime, settings, name, ledger, owner, completion) for name in systems]
+    handled = HandledLines()
+    runtime.close_last(handled.write)  # after the consumers: the last tasks' lines are written too
+    served = _Served(ledger, owner, completion, handled)
+    processors = [_serve_system(runtime, settings, name, served) for name in systems]
     lease_s = settings.creator.claim_lease_s
     runtime.chore(lease_s / CLAIM_RENEWALS, lambda: _renew_claims(ledger, owner, lease_s))
     runtime.chore(TOTALS_INTERVAL_S, lambda: _log_totals(processors), at_stop=True)
     runtime.every("final-marks", FLUSH_EVERY_S, marks.flush)
+    runtime.every("handled-lines", WRITE_EVERY_S, handled.write)
     runtime.every("leftovers", LOOK_EVERY_S, Leftovers(ledger, runtime.publisher(), systems).send)
     ready = [connected_check("broker", lambda: runtime.connected)]
     serve_metrics(runtime, settings.metrics, HEARTBEAT_NAME, heartbeat, HEARTBEAT_MAX_AGE_S, ready)
@@ -80,9 +96,7 @@ def _serve_system(
     runtime: ServiceRuntime,
     settings: AppSettings,
     name: str,
-    ledger: Ledger,
-    owner: str,
-    completion: EngineCompletion | None,
+    served: _Served,
 ) -> TaskProcessor:
     config = settings.systems[name]
     http.configure(name, config)  # the system's client finds its limits, circuit and timeout
@@ -93,13 +107,14 @@ def _serve_system(
         name,
         config,
         router,
-        ledger,
+        served.ledger,
         runtime.publisher(),
         topology,
         config.options,
-        owner,
+        served.owner,
         claim_lease_s=settings.creator.claim_lease_s,
-        completion=completion,
+        completion=served.completion,
+        log_handled=served.handled.add,
     )
     runtime.consume(
         name,

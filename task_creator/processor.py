@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ from core.transport.base import Delivery, MessagePublisher, OutgoingMessage
 from core.transport.topology import Topology, sent_queue, system_queue
 from task_creator.alive import KeepAlive
 from task_creator.completion import EngineCompletion
+from task_creator.handled import Handled, write_one
 from task_creator.parking import Parking
 from task_creator.results import ResultOutcome, outcome_of, outcome_of_error, result_message
 
@@ -69,8 +70,13 @@ class TaskProcessor:
         owner: str | None = None,
         claim_lease_s: float = CLAIM_LEASE_S,
         completion: EngineCompletion | None = None,
+        log_handled: Callable[[Handled], None] = write_one,
     ) -> None:
-        """``completion``: completes immediate tasks in the engine; None sends every result to the tracker."""
+        """``completion``: completes immediate tasks in the engine; None sends every result to the tracker.
+
+        ``log_handled``: takes each task's ``handled`` line (the service groups them:
+        ``task_creator.handled``); by default each is written at once.
+        """
         self.system = system
         self.owner = owner or claim_owner()
         self.claim_lease_s = claim_lease_s
@@ -84,6 +90,7 @@ class TaskProcessor:
         self._queue = system_queue(system)
         self._parking = Parking(topology, self._queue, self._publish)
         self._completion = completion
+        self._log_handled = log_handled
 
     def process(self, delivery: Delivery) -> None:
         """Handle one delivery; on infrastructure trouble requeue it for a later try."""
@@ -277,14 +284,15 @@ class TaskProcessor:
         PUBLISH_TO_RESULT.labels(self.system).observe(
             max(0.0, (result.created_at - queued_at).total_seconds())
         )
-        logger.info(
-            "handled topic={} task={} system={} outcome={} -> {} {:.0f}ms",
-            task.task.topic,
-            task.task.id,
-            self.system,
-            outcome.kind,
-            "completed" if completed else "tracker",
-            (time.perf_counter() - started) * 1000,
+        self._log_handled(
+            Handled(
+                task.task.topic,
+                task.task.id,
+                self.system,
+                outcome.kind,
+                "completed" if completed else "tracker",
+                (time.perf_counter() - started) * 1000,
+            )
         )
         return True
 

@@ -42,6 +42,7 @@ from core.retry import delay_buckets
 from core.transport import ERRORS_QUEUE, TASKS_EXCHANGE, MemoryBroker, OutgoingMessage, Topology
 from task_creator import processor as processor_module
 from task_creator.completion import EngineCompletion
+from task_creator.handled import Handled
 from task_creator.marks import PendingMarks
 from task_creator.processor import TaskProcessor
 from tests.unit.fakes import FakeCamunda, ScriptedPublisher, Settled, delivery, route, task_message
@@ -79,6 +80,7 @@ class Rig:
         self.config = SystemConfig(retry=policy)
         self.publisher: Any = self.broker.publisher()
         self.completion: EngineCompletion | None = None  # results all go to the tracker
+        self.handled: list[Handled] = []  # what the processor gave its "handled" log lines
 
     @property
     def processor(self) -> TaskProcessor:
@@ -91,6 +93,7 @@ class Rig:
             self.topology,
             {"region": "eu"},
             completion=self.completion,
+            log_handled=self.handled.append,
         )
 
     def deliver(self, message: TaskMessage | bytes, *, redelivered: bool = False) -> Settled:
@@ -187,6 +190,7 @@ def test_a_redelivered_message_re_emits_the_stored_result_without_calling_the_ha
     assert len(rig.handler.calls) == 1
     assert rig.broker.bodies(SENT) == [first, first]
     assert settled.how == ["ack"]
+    assert [h.task_id for h in rig.handled] == ["t-1"]  # handled once, re-emitted without a second line
 
 
 def test_a_task_the_worker_recorded_keeps_its_ledger_record_id(rig: Rig) -> None:
@@ -210,6 +214,7 @@ def test_a_completion_the_engine_takes_is_settled_here_and_nothing_goes_to_the_t
     (call,) = engine.calls_to("complete")
     assert call.args[:2] == ("t-1", "worker-A")
     assert rig.results() == []
+    assert [(h.task_id, h.outcome, h.destination) for h in rig.handled] == [("t-1", "complete", "completed")]
     # the result is stored (a redelivery re-emits it); the final mark follows with the next group,
     # and until then the claim stays: a dead creator's would run out and name it
     entry = rig.ledger.get("t-1")
@@ -226,6 +231,7 @@ def test_a_completion_the_engine_refuses_goes_to_the_tracker_as_a_result_record(
     assert settled.how == ["ack"]
     (result,) = rig.results()
     assert isinstance(result.outcome, CompleteOutcome) and result.external_task_id == "t-1"
+    assert [(h.task_id, h.outcome, h.destination) for h in rig.handled] == [("t-1", "complete", "tracker")]
     entry = rig.ledger.get("t-1")
     assert entry is not None and entry.state is TaskState.RESULT and entry.claim_owner is None
 
@@ -240,6 +246,9 @@ def test_a_failure_is_never_settled_by_the_creator(rig: Rig) -> None:
     assert engine.calls == []
     (result,) = rig.results()
     assert isinstance(result.outcome, FailureOutcome)
+    assert [(h.task_id, h.topic, h.outcome, h.destination) for h in rig.handled] == [
+        ("t-1", "python.echo", "failure", "tracker")
+    ]
 
 
 def test_a_redelivery_of_a_task_completed_here_re_emits_its_result_without_running_the_handler(

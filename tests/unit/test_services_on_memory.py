@@ -20,7 +20,7 @@ from task_creator import app as creator_app
 from task_tracker import app as tracker_app
 from tests.support.handlers import counts
 from tests.support.waiting import wait_for
-from tests.unit.fakes import FakeCamunda, route, task_message
+from tests.unit.fakes import FakeCamunda, captured_logs, route, task_message
 
 
 def settings(tmp_path: Path) -> AppSettings:
@@ -84,10 +84,19 @@ def test_a_whole_creator_completes_an_immediate_task_in_the_engine_itself(
     tmp_path: Path, service: Start
 ) -> None:
     config, broker, engine = settings(tmp_path), MemoryBroker(), FakeCamunda()
-    service(lambda stop: creator_app.run(config, ["python"], stop, transport=broker, engine=engine))
+    with captured_logs("INFO") as logs:
+        service(lambda stop: creator_app.run(config, ["python"], stop, transport=broker, engine=engine))
+        publish(broker, system_queue("python"), task_message("t-1", topic="e2e.count").to_json())
+        # the task's "handled" line follows within the lines' write interval
+        (handled,) = wait_for(
+            lambda: [line for line in logs if line.startswith("INFO handled ")],
+            timeout=10,
+            what="the log line",
+        )
 
-    publish(broker, system_queue("python"), task_message("t-1", topic="e2e.count").to_json())
-
+    assert handled.startswith(
+        "INFO handled topic=e2e.count system=python outcome=complete -> completed tasks=1: task=t-1 "
+    )
     (call,) = wait_for(lambda: engine.calls_to("complete"), timeout=10, what="the completion")
     assert call.args[:2] == ("t-1", "worker-A")
     assert call.args[2]["doubled"].value == 0
