@@ -16,7 +16,6 @@ from core.retry import Backoff
 from core.transport.base import Delivery, Handler
 from core.transport.connection import CONNECTION_ERRORS, close_quietly, describe, open_blocking_on_node
 from core.transport.settings import BrokerSettings
-from core.transport.settling import SettleBatcher
 from core.transport.topology import Topology
 
 #: Longest the consumer thread blocks in pika before it looks at the stop flag again; a stop
@@ -31,7 +30,7 @@ class Consumer:
     ``handler`` for each delivery on that thread. A handler that needs long should hand the
     :class:`Delivery` to a worker pool and return: pika sends heartbeats only between handler
     calls. The pool acks later; ``Delivery.ack`` reaches this thread through
-    ``add_callback_threadsafe``, several acks per wakeup (``core.transport.settling``). When the connection drops, the thread reconnects with
+    ``add_callback_threadsafe``. When the connection drops, the thread reconnects with
     exponential backoff and jitter; deliveries from the dead connection can no longer be settled
     (the broker redelivers them), and their acks are ignored.
 
@@ -153,9 +152,8 @@ class Consumer:
         if self._topology is not None:
             self._topology.declare(channel, self._settings)
         channel.add_on_cancel_callback(self._on_broker_cancel)
-        settles = SettleBatcher(connection, partial(self._settle, self._generation), self._name)
         for queue in self._queues:
-            callback = partial(self._on_message, queue, settles)
+            callback = partial(self._on_message, queue, connection, self._generation)
             channel.basic_consume(self._settings.name(queue), callback, auto_ack=False)
         self._connected.set()
         self._backoff.reset()
@@ -192,7 +190,8 @@ class Consumer:
     def _on_message(
         self,
         queue: str,
-        settles: SettleBatcher,
+        connection: Any,
+        generation: int,
         _channel: Any,
         method: Any,
         properties: Any,
@@ -211,7 +210,7 @@ class Consumer:
             content_type=properties.content_type,
             correlation_id=properties.correlation_id,
             reply_to=properties.reply_to,
-            _settle=partial(settles.request, method.delivery_tag),
+            _settle=partial(self._request_settle, connection, generation, method.delivery_tag),
         )
         try:
             self._handler(delivery)
@@ -229,7 +228,16 @@ class Consumer:
         prefix = self._settings.prefix
         return name[len(prefix) :] if prefix and name.startswith(prefix) else name
 
-    # -- settling (requested on any thread: core.transport.settling) -------------------------
+    # -- settling (any thread → consumer thread) ---------------------------------------------
+
+    def _request_settle(self, connection: Any, generation: int, tag: int, ack: bool, requeue: bool) -> None:
+        """Called by ``Delivery.ack``/``nack`` on any thread: post the work to the consumer thread."""
+        try:
+            connection.add_callback_threadsafe(partial(self._settle, generation, tag, ack, requeue))
+        except (pika.exceptions.AMQPError, *CONNECTION_ERRORS):
+            logger.debug(
+                "{}: delivery {} belongs to a closed connection; the broker redelivers it", self._name, tag
+            )
 
     def _settle(self, generation: int, tag: int, ack: bool, requeue: bool) -> None:
         """On the consumer thread: ack or nack, unless the tag is stale or already settled."""
