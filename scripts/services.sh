@@ -189,7 +189,10 @@ start_engine() {
   db_url="jdbc:h2:mem:$flavour;DB_CLOSE_DELAY=-1"
   if [ "${ENGINE_DB:-memory}" = file ]; then db_url="jdbc:h2:file:$STATE/$flavour-db;DB_CLOSE_ON_EXIT=FALSE"; fi
   t0=$(date +%s.%N)
-  ENGINE_PORT=$port ENGINE_DB_URL=$db_url nohup java ${ENGINE_JAVA_OPTS:--Xmx1536m -XX:+UseSerialGC} \
+  # JFR's stack depth (default 64) is fixed at start: changing it later crashed the JVM, and the
+  # engine's REST frames sit about 100 deep (python -m tools.bench.engine_calls). Free unless recording.
+  ENGINE_PORT=$port ENGINE_DB_URL=$db_url nohup java \
+    ${ENGINE_JAVA_OPTS:--Xmx1536m -XX:+UseSerialGC -XX:FlightRecorderOptions:stackdepth=512} \
     -jar "$(engine_jar "$flavour")" >"$STATE/$flavour.log" 2>&1 &
   pid=$!
   echo $pid >"$STATE/$flavour.pid"
