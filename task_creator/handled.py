@@ -1,10 +1,10 @@
 """The creator's ``handled`` log lines: what became of each task, written a group at a time.
 
-A loguru line costs about 50 CPU-µs, more than the ledger's commit, and a line per task was the
-creator's largest single cost after the engine call (docs/performance.md). The service gathers
-what it handled and writes one line per topic, system and outcome every ``WRITE_EVERY_S``,
-naming each task with its own duration, so ``grep <task id>`` still finds it. Without a
-collector (tests, tools) each task gets its own line at once.
+A loguru line costs about 50 CPU-µs on a quiet core, and a line per task cost the creator a
+tenth of its CPU in the suite (docs/performance.md). The service gathers what it handled and
+writes one line per topic, system, outcome and destination every ``WRITE_EVERY_S``, naming each
+task with its own duration, so ``grep <task id>`` still finds it. Without a collector (tests,
+tools) each task gets its own line at once.
 """
 
 from __future__ import annotations
