@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar
 
 from loguru import logger
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from loguru import Message, Record
 
 LogFormat = Literal["auto", "text", "json"]
+Item = TypeVar("Item")
 TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {extra[service]} | {message}"
 
 
@@ -102,3 +104,19 @@ def setup_logging(
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.WARNING, force=True)
     # pika logs every failed connection attempt at ERROR; our transport reports those itself.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
+
+
+def in_lines(
+    items: Iterable[Item], key: Callable[[Item], Hashable], per_line: int
+) -> Iterator[tuple[Any, list[Item]]]:
+    """Items grouped by ``key`` (in first-seen order), cut into lines of at most ``per_line``.
+
+    For the lines that name a batch of tasks instead of one line per task: a loguru line costs
+    about 50 CPU-µs, and a bounded line stays readable in journalctl.
+    """
+    groups: dict[Hashable, list[Item]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    for group_key, group in groups.items():
+        for start in range(0, len(group), per_line):
+            yield group_key, group[start : start + per_line]

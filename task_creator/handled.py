@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from core.logs import in_lines
+
 WRITE_EVERY_S = 0.1  # the longest a handled task waits for its log line
 TASKS_PER_LINE = 50  # keeps a line readable in journalctl and under journald's line limit
 
@@ -51,13 +53,13 @@ class HandledLines:
         """Log everything gathered since the last call; the number of tasks written."""
         with self._lock:
             items, self._items = self._items, []
-        groups: dict[tuple[str, str, str, str], list[Handled]] = {}
-        for item in items:
-            groups.setdefault((item.topic, item.system, item.outcome, item.destination), []).append(item)
-        for (topic, system, outcome, destination), group in groups.items():
-            for start in range(0, len(group), TASKS_PER_LINE):
-                _write(topic, system, outcome, destination, group[start : start + TASKS_PER_LINE])
+        for (topic, system, outcome, destination), line in in_lines(items, _line_key, TASKS_PER_LINE):
+            _write(topic, system, outcome, destination, line)
         return len(items)
+
+
+def _line_key(item: Handled) -> tuple[str, str, str, str]:
+    return item.topic, item.system, item.outcome, item.destination
 
 
 def _write(topic: str, system: str, outcome: str, destination: str, items: Sequence[Handled]) -> None:

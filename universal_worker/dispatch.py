@@ -18,6 +18,7 @@ from core.camunda import EnginePort, LockedTask
 from core.config.models import SystemConfig
 from core.errors import BpmnModelError, BrokerUnavailable, ExchangerError, XmlError
 from core.ledger import Ledger, LedgerEntry, RoutedTask, TaskState
+from core.logs import in_lines
 from core.metrics.catalog import FETCH_TO_PUBLISH, TASKS_FETCHED, TASKS_PUBLISHED, TASKS_UNROUTED
 from core.transport.base import MessagePublisher, OutgoingMessage
 from core.transport.topology import TASKS_EXCHANGE
@@ -262,18 +263,15 @@ def _outgoing(body: bytes, task: LockedTask, message_id: str, system: str) -> Ou
 
 def _log_routed(items: Sequence[_Prepared]) -> None:
     """One line per system and topic of the batch: each task with its instance, the slowest time."""
-    groups: dict[tuple[str, str], list[_Prepared]] = {}
-    for item in items:
-        groups.setdefault((item.task.topic_name, item.system), []).append(item)
     now = time.perf_counter()
-    for (topic, system), group in groups.items():
-        for start in range(0, len(group), ROUTED_PER_LINE):
-            chunk = group[start : start + ROUTED_PER_LINE]
-            logger.info(
-                "routed topic={} system={} tasks={} {:.0f}ms: {}",
-                topic,
-                system,
-                len(chunk),
-                (now - min(item.started for item in chunk)) * 1000,
-                "; ".join(f"task={item.task.id} instance={item.task.process_instance_id}" for item in chunk),
-            )
+    for (topic, system), chunk in in_lines(
+        items, lambda item: (item.task.topic_name, item.system), ROUTED_PER_LINE
+    ):
+        logger.info(
+            "routed topic={} system={} tasks={} {:.0f}ms: {}",
+            topic,
+            system,
+            len(chunk),
+            (now - min(item.started for item in chunk)) * 1000,
+            "; ".join(f"task={item.task.id} instance={item.task.process_instance_id}" for item in chunk),
+        )

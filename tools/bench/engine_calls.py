@@ -26,16 +26,16 @@ from typing import Any
 
 import click
 
+from tools.bench.profile_shares import Labels, innermost
+
 OUTSIDE = "outside any REST call (GC, timers, job executor, idle pools)"
-#: (label, fragment of a frame's class name), first match from the innermost frame wins.
-LAYERS: tuple[tuple[str, str], ...] = (
-    ("H2 database", "org.h2."),
-    ("MyBatis", "org.apache.ibatis."),
-    ("engine", ".engine.impl."),
-    ("REST and JSON (Jersey/RESTEasy, Jackson)", ".engine.rest."),
-    ("REST and JSON (Jersey/RESTEasy, Jackson)", "com.fasterxml."),
-    ("Tomcat", "org.apache.tomcat."),
-    ("Tomcat", "org.apache.coyote."),
+#: The engine's libraries, by class-name fragment; the innermost frame that matches names it.
+LAYERS: Labels = (
+    ("H2 database", ("org.h2.",)),
+    ("MyBatis", ("org.apache.ibatis.",)),
+    ("engine", (".engine.impl.",)),
+    ("REST and JSON (Jersey/RESTEasy, Jackson)", (".engine.rest.", "com.fasterxml.")),
+    ("Tomcat", ("org.apache.tomcat.", "org.apache.coyote.")),
 )
 JDK = "JDK and the rest"
 STACK_DEPTH = 512  # jfr print cuts stacks at 5 frames unless told; REST frames sit ~100 deep
@@ -43,21 +43,13 @@ STACK_DEPTH = 512  # jfr print cuts stacks at 5 frames unless told; REST frames 
 
 def stacks(recording: Path) -> list[list[str]]:
     """Each execution sample's frames, innermost first, as ``package.Class.method``."""
-    printed = subprocess.run(
-        [
-            "jfr",
-            "print",
-            "--json",
-            "--stack-depth",
-            str(STACK_DEPTH),
-            "--events",
-            "jdk.ExecutionSample",
-            str(recording),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    command = ["jfr", "print", "--json", "--stack-depth", str(STACK_DEPTH), "--events", "jdk.ExecutionSample"]
+    try:
+        printed = subprocess.run([*command, str(recording)], capture_output=True, text=True, check=True)
+    except FileNotFoundError as err:
+        raise click.ClickException("`jfr` was not found: it comes with the JDK (Java 17)") from err
+    except subprocess.CalledProcessError as err:
+        raise click.ClickException(f"jfr could not read {recording}: {err.stderr.strip()}") from err
     return [frames_of(event) for event in json.loads(printed.stdout)["recording"]["events"]]
 
 
@@ -80,11 +72,7 @@ def rest_call(frames: Iterable[str]) -> str:
 
 
 def layer(frames: Iterable[str]) -> str:
-    for frame in frames:
-        for label, fragment in LAYERS:
-            if fragment in frame:
-                return label
-    return JDK
+    return innermost(frames, LAYERS, JDK)
 
 
 def shares(samples: list[list[str]]) -> tuple[Counter[str], Counter[str]]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-#: (label, path fragments) in the order a frame is tested; the first match names its library.
-LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+#: (label, fragments) in the order a frame is tested; the first match names it.
+Labels = tuple[tuple[str, tuple[str, ...]], ...]
+
+#: The libraries of our processes, by path fragment.
+LIBRARIES: Labels = (
     (
         "engine HTTP (core/camunda with libcurl; urllib3, requests)",
         ("urllib3/", "http/client.py", "requests/", "core/camunda/"),
@@ -61,11 +64,16 @@ def shares(lines: Iterable[str]) -> tuple[Counter[str], Counter[str], int]:
 
 
 def _library(frames: list[str]) -> str:
-    for frame in reversed(frames):
-        for label, fragments in LIBRARIES:
+    return innermost(reversed(frames), LIBRARIES, OURS)
+
+
+def innermost(frames: Iterable[str], labels: Labels, default: str) -> str:
+    """The label of the first frame (give them innermost first) that holds one of its fragments."""
+    for frame in frames:
+        for label, fragments in labels:
             if any(fragment in frame for fragment in fragments):
                 return label
-    return OURS
+    return default
 
 
 def render(lines: Iterable[str]) -> str:
